@@ -1,0 +1,25 @@
+# ASTRE: `make run` starts the tool, `make test` runs every test.
+GO ?= go
+PKGS := ./...
+
+.PHONY: run test build lint bench fuzz clean
+
+run:
+	$(GO) run ./cmd/astre serve --log-format console
+
+test: lint
+	$(GO) test -race -count=1 $(PKGS)
+
+build:
+	$(GO) build -trimpath -o bin/astre ./cmd/astre
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin

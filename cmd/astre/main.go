@@ -1,0 +1,107 @@
+// Command astre is ASTRE, an LTI 1.3 tool for learner tracking surveys.
+//
+// Usage:
+//
+//	astre serve                  run the tool
+//	astre platform add|list|remove
+//	astre deployment add|remove
+//	astre keys list|rotate
+//
+// Every subcommand takes the same settings as flags or environment
+// variables (see README.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "astre:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// errUsage marks a command line that could not be understood.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+const usage = `astre: learner tracking surveys for quality assurance, an LTI 1.3 tool
+
+Commands:
+  serve                          run the tool
+  platform add|list|remove       manage registered LTI platforms
+  deployment add|remove          manage a platform's deployment ids
+  keys list|rotate               manage the tool's signing keys
+
+Run "astre COMMAND -h" for a command's flags.
+`
+
+// run is the whole program: it reads arguments and the environment here
+// only, and passes settings down explicitly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command: %w", errUsage)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "platform":
+		return platformCommand(ctx, rest, getenv, stdout, stderr)
+	case "deployment":
+		return deploymentCommand(ctx, rest, getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q: %w", cmd, errUsage)
+	}
+}
+
+// newFlags makes a subcommand's flag set with the shared settings on it.
+func newFlags(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *settings, error) {
+	fs := flag.NewFlagSet("astre "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s := &settings{}
+	if err := s.register(fs, getenv); err != nil {
+		return nil, nil, err
+	}
+	return fs, s, nil
+}
+
+// parseFlags parses and checks; extra positional arguments are refused.
+func parseFlags(fs *flag.FlagSet, s *settings, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: %w", fs.Arg(0), errUsage)
+	}
+	return s.check()
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// settings are read by every subcommand the same way: a flag, else its
+// environment variable, else the default.
+type settings struct {
+	Addr       string
+	BaseURL    string
+	DataDir    string
+	LogLevel   string
+	LogFormat  string
+	Leeway     time.Duration
+	LoginTTL   time.Duration
+	SessionTTL time.Duration
+	KeyOverlap time.Duration
+}
+
+// setting describes one flag and its environment equivalent, for the
+// flag set and for README's configuration table.
+type setting struct {
+	flag, env, def, usage string
+}
+
+var settingTable = []setting{
+	{"addr", "ASTRE_ADDR", ":8080", "address to listen on"},
+	{"base-url", "ASTRE_BASE_URL", "http://localhost:8080", "public URL of the tool, as platforms reach it"},
+	{"data-dir", "ASTRE_DATA_DIR", "./data", "directory of the database and generated secrets"},
+	{"log-level", "ASTRE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "ASTRE_LOG_FORMAT", "json", "json, or console for people"},
+	{"leeway", "ASTRE_LEEWAY", "60s", "clock leeway for id_token exp, iat and nbf"},
+	{"login-ttl", "ASTRE_LOGIN_TTL", "10m", "how long a login waits for its launch"},
+	{"session-ttl", "ASTRE_SESSION_TTL", "8h", "how long a launch session lasts"},
+	{"key-overlap", "ASTRE_KEY_OVERLAP", "24h", "how long a rotated key is published before it signs"},
+}
+
+// register adds the settings flags to fs, with defaults from getenv. A
+// malformed environment value is an error, never silently ignored.
+func (s *settings) register(fs *flag.FlagSet, getenv func(string) string) error {
+	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat}
+	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap}
+	for _, st := range settingTable {
+		def := st.def
+		if v := getenv(st.env); v != "" {
+			def = v
+		}
+		usage := fmt.Sprintf("%s (env %s)", st.usage, st.env)
+		if p, ok := strs[st.flag]; ok {
+			fs.StringVar(p, st.flag, def, usage)
+			continue
+		}
+		d, err := time.ParseDuration(def)
+		if err != nil {
+			return fmt.Errorf("%s=%q is not a duration such as 10m", st.env, def)
+		}
+		fs.DurationVar(durs[st.flag], st.flag, d, usage)
+	}
+	return nil
+}
+
+// check reports settings that cannot work.
+func (s *settings) check() error {
+	durs := []struct {
+		name string
+		d    time.Duration
+	}{{"leeway", s.Leeway}, {"login-ttl", s.LoginTTL}, {"session-ttl", s.SessionTTL}, {"key-overlap", s.KeyOverlap}}
+	for _, d := range durs {
+		if d.d <= 0 {
+			return fmt.Errorf("--%s must be a positive duration such as 10m", d.name)
+		}
+	}
+	if s.DataDir == "" {
+		return fmt.Errorf("--data-dir must not be empty")
+	}
+	return nil
+}
+
+func (s *settings) dbPath() string { return filepath.Join(s.DataDir, "astre.db") }

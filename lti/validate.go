@@ -1,0 +1,279 @@
+package lti
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+)
+
+// MaxTokenBytes bounds an id_token: real ones are a few kilobytes.
+const MaxTokenBytes = 64 << 10
+
+// MaxIDLength is the longest id (sub, deployment, context, resource link)
+// accepted, per LTI Core 1.3 (255 ASCII characters).
+const MaxIDLength = 255
+
+// allowedAlgs is the signature allow-list of Security Framework 5.1.3:
+// RS256 is required; never "none", never an HMAC.
+var allowedAlgs = []jwa.SignatureAlgorithm{jwa.RS256, jwa.RS384, jwa.RS512, jwa.ES256, jwa.ES384, jwa.ES512}
+
+// Registration is what the tool knows of one platform registration.
+type Registration struct {
+	Issuer      string
+	ClientID    string
+	AuthURL     string
+	TokenURL    string
+	JWKSURL     string
+	Deployments []string
+}
+
+// Validator checks id_tokens (LTI Core 1.3 section 5.1, Security
+// Framework 5.1.3).
+type Validator struct {
+	Keys   *KeySets
+	Leeway time.Duration // for exp, iat, nbf; default 60 s
+	Now    func() time.Time
+}
+
+// Validate verifies the token's signature against the registration's JWKS,
+// checks its claims against the registration and the nonce issued for this
+// login, and returns the typed launch. Nonce single use is the caller's
+// job: it owns the storage.
+func (v *Validator) Validate(ctx context.Context, token string, reg Registration, nonce string) (*Launch, error) {
+	if len(token) > MaxTokenBytes {
+		return nil, Errorf(ReasonTokenTooLarge, "id_token of %d bytes", len(token))
+	}
+	payload, err := v.verify(ctx, token, reg)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkTimes(payload, reg); err != nil {
+		return nil, err
+	}
+	var c ltiClaims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, &Error{Reason: ReasonBadClaim, Detail: "claims do not decode", Err: err}
+	}
+	return buildLaunch(&c, payload, reg, nonce)
+}
+
+// verify checks the header against the allow-list, finds the key by kid
+// and verifies the signature; it returns the signed payload.
+func (v *Validator) verify(ctx context.Context, token string, reg Registration) ([]byte, error) {
+	msg, err := jws.ParseString(token)
+	if err != nil || len(msg.Signatures()) != 1 {
+		return nil, Errorf(ReasonMalformed, "not a compact JWS")
+	}
+	hdr := msg.Signatures()[0].ProtectedHeaders()
+	alg := hdr.Algorithm()
+	if !slices.Contains(allowedAlgs, alg) {
+		return nil, Errorf(ReasonAlgNotAllowed, "alg %q", alg)
+	}
+	key, err := v.Keys.Key(ctx, reg.JWKSURL, hdr.KeyID())
+	if err != nil {
+		return nil, err
+	}
+	if err := keyFitsAlg(key, alg); err != nil {
+		return nil, err
+	}
+	payload, err := jws.Verify([]byte(token), jws.WithKey(alg, key))
+	if err != nil {
+		return nil, &Error{Reason: ReasonBadSignature, Err: err}
+	}
+	return payload, nil
+}
+
+// keyFitsAlg refuses a key whose own alg differs from the header's, or
+// whose type cannot make that signature. A JWK without alg (Brightspace)
+// takes the header's alg within its key type.
+func keyFitsAlg(key jwk.Key, alg jwa.SignatureAlgorithm) error {
+	if ka := key.Algorithm(); ka != nil && ka.String() != "" && ka.String() != alg.String() {
+		return Errorf(ReasonKeyMismatch, "key %q is for %s, token says %s", key.KeyID(), ka, alg)
+	}
+	want := jwa.RSA
+	if alg == jwa.ES256 || alg == jwa.ES384 || alg == jwa.ES512 {
+		want = jwa.EC
+	}
+	if key.KeyType() != want {
+		return Errorf(ReasonKeyMismatch, "key %q is %s, token says %s", key.KeyID(), key.KeyType(), alg)
+	}
+	return nil
+}
+
+// checkTimes validates iss, aud, exp, iat and nbf with jwx's validator.
+func (v *Validator) checkTimes(payload []byte, reg Registration) error {
+	tok, err := jwt.ParseInsecure(payload)
+	if err != nil {
+		return &Error{Reason: ReasonBadClaim, Detail: "registered claims do not decode", Err: err}
+	}
+	err = jwt.Validate(tok,
+		jwt.WithClock(jwt.ClockFunc(v.now)),
+		jwt.WithAcceptableSkew(v.leeway()),
+		jwt.WithIssuer(reg.Issuer),
+		jwt.WithAudience(reg.ClientID),
+		jwt.WithRequiredClaim("exp"),
+		jwt.WithRequiredClaim("iat"),
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, jwt.ErrTokenExpired()):
+		return &Error{Reason: ReasonExpired, Err: err}
+	case errors.Is(err, jwt.ErrInvalidIssuedAt()):
+		return &Error{Reason: ReasonIssuedInFuture, Err: err}
+	case errors.Is(err, jwt.ErrTokenNotYetValid()):
+		return &Error{Reason: ReasonNotYetValid, Err: err}
+	case errors.Is(err, jwt.ErrInvalidIssuer()):
+		return &Error{Reason: ReasonWrongIssuer, Err: err}
+	case errors.Is(err, jwt.ErrInvalidAudience()):
+		return &Error{Reason: ReasonWrongAudience, Err: err}
+	default:
+		return &Error{Reason: ReasonBadClaim, Err: err}
+	}
+}
+
+func (v *Validator) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+func (v *Validator) leeway() time.Duration {
+	if v.Leeway > 0 {
+		return v.Leeway
+	}
+	return 60 * time.Second
+}
+
+// buildLaunch checks the LTI claims and turns them into a Launch.
+func buildLaunch(c *ltiClaims, payload []byte, reg Registration, nonce string) (*Launch, error) {
+	var reg7519 struct {
+		Aud json.RawMessage `json:"aud"`
+		IAT float64         `json:"iat"`
+		EXP float64         `json:"exp"`
+	}
+	_ = json.Unmarshal(payload, &reg7519) // already decoded once by jwx: cannot fail here
+	auds, _ := stringList(reg7519.Aud, true)
+	if (len(auds) > 1 || c.AZP != "") && c.AZP != reg.ClientID {
+		return nil, Errorf(ReasonWrongAZP, "azp %q is not the client_id", c.AZP)
+	}
+	if c.Nonce == "" {
+		return nil, Errorf(ReasonMissingNonce, "id_token has no nonce")
+	}
+	if c.Nonce != nonce {
+		return nil, Errorf(ReasonNonceMismatch, "nonce was not issued for this login")
+	}
+	if c.MessageType != MessageResourceLink && c.MessageType != MessageDeepLinkingRequest {
+		return nil, Errorf(ReasonWrongMessageType, "message_type %q", c.MessageType)
+	}
+	if c.Version != Version {
+		return nil, Errorf(ReasonWrongVersion, "version %q", c.Version)
+	}
+	if c.DeploymentID == "" {
+		return nil, Errorf(ReasonMissingDeployment, "no deployment_id")
+	}
+	if !slices.Contains(reg.Deployments, string(c.DeploymentID)) {
+		return nil, Errorf(ReasonUnknownDeployment, "deployment %q is not registered", c.DeploymentID)
+	}
+	if c.TargetLinkURI == "" {
+		return nil, Errorf(ReasonBadClaim, "no target_link_uri")
+	}
+	roles, err := stringList(c.Roles, false)
+	if err != nil {
+		return nil, Errorf(ReasonBadClaim, "roles: %v", err)
+	}
+	l := &Launch{
+		Issuer:        reg.Issuer,
+		ClientID:      reg.ClientID,
+		Subject:       string(c.Subject),
+		DeploymentID:  string(c.DeploymentID),
+		MessageType:   c.MessageType,
+		Version:       c.Version,
+		TargetLinkURI: c.TargetLinkURI,
+		Nonce:         c.Nonce,
+		IssuedAt:      time.Unix(int64(reg7519.IAT), 0).UTC(),
+		ExpiresAt:     time.Unix(int64(reg7519.EXP), 0).UTC(),
+		Roles:         roles,
+		Custom:        customValues(c.Custom),
+		Name:          c.Name,
+		GivenName:     c.GivenName,
+		FamilyName:    c.FamilyName,
+		Email:         c.Email,
+	}
+	if err := fillOptional(l, c); err != nil {
+		return nil, err
+	}
+	if c.MessageType == MessageResourceLink {
+		if l.ResourceLink.ID == "" {
+			return nil, Errorf(ReasonBadClaim, "resource_link.id is missing")
+		}
+		if c.Roles == nil {
+			return nil, Errorf(ReasonBadClaim, "roles claim is missing")
+		}
+	}
+	if c.MessageType == MessageDeepLinkingRequest && (l.DeepLinking == nil || l.DeepLinking.ReturnURL == "") {
+		return nil, Errorf(ReasonBadClaim, "deep_linking_settings.deep_link_return_url is missing")
+	}
+	ids := []struct{ name, value string }{
+		{"sub", l.Subject}, {"deployment_id", l.DeploymentID}, {"context.id", l.Context.ID}, {"resource_link.id", l.ResourceLink.ID},
+	}
+	for _, id := range ids {
+		if !validID(id.value) {
+			return nil, Errorf(ReasonBadClaim, "%s is longer than %d characters or not ASCII", id.name, MaxIDLength)
+		}
+	}
+	return l, nil
+}
+
+func fillOptional(l *Launch, c *ltiClaims) error {
+	if ctx := c.Context; ctx != nil {
+		types, err := stringList(ctx.Type, true)
+		if err != nil {
+			return Errorf(ReasonBadClaim, "context.type: %v", err)
+		}
+		l.Context = Context{ID: string(ctx.ID), Label: ctx.Label, Title: ctx.Title, Types: types}
+	}
+	if rl := c.ResourceLink; rl != nil {
+		l.ResourceLink = ResourceLink{ID: string(rl.ID), Title: rl.Title, Description: rl.Description}
+	}
+	if tp := c.ToolPlatform; tp != nil {
+		l.Platform = ToolPlatform{GUID: string(tp.GUID), Name: tp.Name, ProductFamilyCode: tp.ProductFamilyCode, Version: string(tp.Version)}
+	}
+	if p := c.Presentation; p != nil {
+		l.Presentation = Presentation{DocumentTarget: p.DocumentTarget, Locale: p.Locale, ReturnURL: p.ReturnURL}
+	}
+	if a := c.AGS; a != nil {
+		l.AGS = &AGSEndpoint{Scope: a.Scope, LineItems: a.LineItems, LineItem: a.LineItem}
+	}
+	if n := c.NRPS; n != nil && n.ContextMembershipsURL != "" {
+		l.NRPS = &NRPSService{ContextMembershipsURL: n.ContextMembershipsURL, ServiceVersions: n.ServiceVersions}
+	}
+	if d := c.DeepLinking; d != nil {
+		l.DeepLinking = &DeepLinkingSettings{
+			ReturnURL: d.ReturnURL, AcceptTypes: d.AcceptTypes, AcceptPresentationTargets: d.AcceptTargets,
+			AcceptMultiple: bool(d.AcceptMultiple), AcceptLineItem: bool(d.AcceptLineItem), AutoCreate: bool(d.AutoCreate),
+			Title: d.Title, Text: d.Text, Data: d.Data,
+		}
+	}
+	return nil
+}
+
+func validID(id string) bool {
+	if len(id) > MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x20 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/astre-lti/astre/tracker"
+)
+
+// SaveBrowserSession inserts or replaces a browser session.
+func (db *DB) SaveBrowserSession(ctx context.Context, s *tracker.BrowserSession) error {
+	data := s.Data
+	if data == nil {
+		data = []byte{} // the column is NOT NULL; no data is empty data
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO browser_sessions (id, name, data, expires_at)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data,
+				expires_at = excluded.expires_at`,
+			s.ID, s.Name, data, millis(s.ExpiresAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save browser session %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// BrowserSession loads one session unexpired at now. ErrNotFound when
+// absent or expired.
+func (db *DB) BrowserSession(ctx context.Context, id string, now time.Time) (*tracker.BrowserSession, error) {
+	var (
+		s       tracker.BrowserSession
+		expires int64
+	)
+	err := db.reader.QueryRowContext(ctx, `SELECT id, name, data, expires_at FROM browser_sessions
+		WHERE id = ? AND expires_at > ?`, id, millis(now)).Scan(&s.ID, &s.Name, &s.Data, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tracker.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("browser session: %w", err)
+	}
+	s.ExpiresAt = timeOf(expires)
+	return &s, nil
+}
+
+// DeleteBrowserSession removes a session; absent is not an error.
+func (db *DB) DeleteBrowserSession(ctx context.Context, id string) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete browser session: %w", err)
+	}
+	return nil
+}
+
+const launchColumns = `id_hash, platform_id, deployment_id, learner, context, csrf_token,
+	binding_hash, bound, created_at, expires_at`
+
+// SaveLaunch inserts or replaces a launch session, setting s.CreatedAt when
+// it was zero. ErrNotFound when s.PlatformID names no platform.
+func (db *DB) SaveLaunch(ctx context.Context, s *tracker.LaunchSession) error {
+	created := stamp(s.CreatedAt, db.now)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO launch_sessions (`+launchColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id_hash) DO UPDATE SET platform_id = excluded.platform_id,
+				deployment_id = excluded.deployment_id, learner = excluded.learner,
+				context = excluded.context, csrf_token = excluded.csrf_token,
+				binding_hash = excluded.binding_hash, bound = excluded.bound,
+				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+			s.IDHash, s.PlatformID, s.Deployment, s.Learner, string(s.Context), s.CSRFToken,
+			s.BindingHash, s.Bound, millis(created), millis(s.ExpiresAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save launch session for platform %d: %w", s.PlatformID, err)
+	}
+	s.CreatedAt = created
+	return nil
+}
+
+// Launch loads a launch session unexpired at now, bound or not.
+// ErrNotFound when absent or expired.
+func (db *DB) Launch(ctx context.Context, idHash string, now time.Time) (*tracker.LaunchSession, error) {
+	var (
+		s                tracker.LaunchSession
+		created, expires int64
+	)
+	err := db.reader.QueryRowContext(ctx, `SELECT `+launchColumns+` FROM launch_sessions
+		WHERE id_hash = ? AND expires_at > ?`, idHash, millis(now)).Scan(
+		&s.IDHash, &s.PlatformID, &s.Deployment, &s.Learner, &s.Context, &s.CSRFToken,
+		&s.BindingHash, &s.Bound, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tracker.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("launch session: %w", err)
+	}
+	s.CreatedAt, s.ExpiresAt = timeOf(created), timeOf(expires)
+	return &s, nil
+}
+
+// CountLaunches counts stored launch sessions, expired ones included until
+// PurgeExpired removes them.
+func (db *DB) CountLaunches(ctx context.Context) (int, error) {
+	var n int
+	if err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM launch_sessions`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count launch sessions: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,66 @@
+package tracker
+
+import (
+	"net/http"
+)
+
+// landingPage is templates/landing.html, the first page after a launch.
+type landingPage struct {
+	Page
+	Instructor   bool
+	Course       string
+	Activity     string
+	RoleKey      string
+	PlatformName string
+	Anonymous    bool
+	DeepLinking  bool
+}
+
+// launchPage fills the base page of a page inside a launch.
+func (s *Server) launchPage(r *http.Request) Page {
+	lc := launchContextFrom(r)
+	return Page{
+		Lang: lc.Lang, RequestID: requestID(r),
+		LanguageAction: s.launchURL(launchIDFrom(r), "/language"),
+		CSRF:           launchSessionFrom(r).CSRFToken,
+	}
+}
+
+// landing is role-aware: learners see the activity, teaching roles its setup.
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
+	lc := launchContextFrom(r)
+	p := &landingPage{
+		Page:         s.launchPage(r),
+		Instructor:   lc.Teaching(),
+		Course:       firstNonEmpty(lc.ContextTitle, lc.ContextLabel, lc.ContextID),
+		Activity:     firstNonEmpty(lc.ResourceLinkTitle, "ASTRE"),
+		RoleKey:      "role." + string(lc.Role),
+		PlatformName: lc.PlatformName,
+		Anonymous:    lc.Anonymous,
+		DeepLinking:  lc.DeepLinking != nil,
+	}
+	if p.Instructor {
+		p.Title = p.T("landing.instructor.title", "activity", p.Activity)
+	} else {
+		p.Title = p.T("landing.learner.title", "activity", p.Activity)
+	}
+	return s.Render.Render(w, http.StatusOK, "landing", p)
+}
+
+// setLanguage stores the language chosen in the page header.
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Launcher.SetLanguage(r.Context(), launchSessionFrom(r), launchContextFrom(r), r.PostForm.Get("lang")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, s.launchURL(launchIDFrom(r), "/"), http.StatusSeeOther)
+	return nil
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

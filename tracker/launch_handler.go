@@ -1,0 +1,154 @@
+package tracker
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gorilla/sessions"
+	"github.com/rs/zerolog/hlog"
+
+	"github.com/astre-lti/astre/lti"
+)
+
+// loginCookieName names the cookie binding one login to the browser. Each
+// login has its own, so logins in several tabs never clobber each other.
+func loginCookieName(state string) string {
+	return "astre_login_" + hashHex(state)[:16]
+}
+
+// storagePage is templates/storage.html: the postMessage platform storage
+// step, before the auth redirect (put) or after the launch (get).
+type storagePage struct {
+	Page
+	Mode   string // "put" or "get"
+	Target string
+	Origin string
+	Key    string
+	Value  string
+	Next   string
+	Form   map[string]string
+}
+
+func storageKey(state string) string { return "astre_" + hashHex(state)[:24] }
+
+// login handles the third-party initiated login (GET from Open edX, POST
+// from Moodle).
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxLoginBytes)
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	req, err := lti.ParseLogin(r.Form)
+	if err != nil {
+		err = &Refusal{Err: asLTIError(err, lti.ReasonBadParam), Issuer: req.Issuer, ClientID: req.ClientID}
+		s.logOutcome(r, "login", nil, err)
+		return err
+	}
+	start, err := s.Launcher.Begin(r.Context(), req)
+	s.logOutcome(r, "login", nil, err)
+	if err != nil {
+		return err
+	}
+	sess := sessions.NewSession(s.Cookies, loginCookieName(start.State))
+	sess.Options = FrameCookieOptions(s.LoginTTL)
+	sess.Values["binding"] = start.Binding
+	if err := sess.Save(r, w); err != nil {
+		return err
+	}
+	if start.StorageTarget != "" {
+		p := &storagePage{Page: Page{Lang: s.langFor(r)}, Mode: "put", Target: start.StorageTarget,
+			Origin: start.StorageOrigin, Key: storageKey(start.State), Value: start.Binding, Next: start.AuthURL}
+		p.Title = p.T("storage.title")
+		return s.Render.Render(w, http.StatusOK, "storage", p)
+	}
+	http.Redirect(w, r, start.AuthURL, http.StatusFound)
+	return nil
+}
+
+// launch receives the id_token the platform auto-posts.
+func (s *Server) launch(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		s.logOutcome(r, "launch", nil, err)
+		return err
+	}
+	in := LaunchInput{
+		IDToken: r.PostForm.Get("id_token"), State: r.PostForm.Get("state"),
+		Error: r.PostForm.Get("error"), ErrorDescription: r.PostForm.Get("error_description"),
+		AcceptLanguage: r.Header.Get("Accept-Language"),
+	}
+	var sess *sessions.Session
+	if in.State != "" {
+		sess, _ = s.Cookies.Get(r, loginCookieName(in.State))
+		if sess != nil && !sess.IsNew {
+			in.Binding, _ = sess.Values["binding"].(string)
+		}
+	}
+	res, err := s.Launcher.Complete(r.Context(), in)
+	if sess != nil && !sess.IsNew {
+		// The binding is single use like the state, whatever the outcome.
+		sess.Options.MaxAge = -1
+		if serr := sess.Save(r, w); serr != nil {
+			hlog.FromRequest(r).Warn().Err(serr).Msg("delete login cookie")
+		}
+	}
+	s.logOutcome(r, "launch", res, err)
+	if err != nil {
+		return err
+	}
+	if res.Pending {
+		p := &storagePage{Page: Page{Lang: res.Context.Lang}, Mode: "get", Target: res.StorageTarget,
+			Origin: res.StorageOrigin, Key: storageKey(in.State), Next: s.BaseURL + "/lti/launch/bind",
+			Form: map[string]string{"launch": res.LaunchID}}
+		p.Title = p.T("storage.title")
+		return s.Render.Render(w, http.StatusOK, "storage", p)
+	}
+	http.Redirect(w, r, s.launchURL(res.LaunchID, "/"), http.StatusSeeOther)
+	return nil
+}
+
+// bind completes a launch whose binding the platform kept (LTI.md section 8).
+func (s *Server) bind(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id := r.PostForm.Get("launch")
+	_, err := s.Launcher.Bind(r.Context(), id, r.PostForm.Get("binding"))
+	s.logOutcome(r, "bind", nil, err)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, s.launchURL(id, "/"), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) launchURL(launchID, path string) string {
+	return s.BaseURL + "/s/" + launchID + path
+}
+
+// logOutcome writes the one log line of a login or launch outcome: reason
+// code, platform ids and pseudonym, never the token or personal data.
+func (s *Server) logOutcome(r *http.Request, step string, res *LaunchResult, err error) {
+	log := hlog.FromRequest(r)
+	var refusal *Refusal
+	switch {
+	case err == nil:
+		ev := log.Info().Str("event", step).Str("outcome", "accepted")
+		if res != nil {
+			ev = ev.Str("iss", res.Context.Issuer).Str("client_id", res.Context.ClientID).
+				Str("deployment_id", res.Context.DeploymentID).Str("message_type", res.Context.MessageType).
+				Str("role", string(res.Context.Role)).Str("learner", res.Session.Learner).Bool("pending_binding", res.Pending)
+		}
+		ev.Msg(step + " accepted")
+	case errors.As(err, &refusal):
+		log.Warn().Str("event", step).Str("outcome", "refused").Str("reason", string(refusal.Err.Reason)).
+			Str("iss", refusal.Issuer).Str("client_id", refusal.ClientID).Str("deployment_id", refusal.DeploymentID).
+			Str("detail", refusal.Err.Error()).Msg(step + " refused")
+	default:
+		reason := "internal"
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			reason = "body_too_large"
+		}
+		log.Warn().Str("event", step).Str("outcome", "failed").Str("reason", reason).Err(err).Msg(step + " failed")
+	}
+}
