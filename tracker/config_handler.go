@@ -55,7 +55,7 @@ type configPage struct {
 }
 
 func (s *Server) configPage(w http.ResponseWriter, r *http.Request) error {
-	p := &configPage{Page: Page{Lang: s.langFor(r), RequestID: requestID(r)}, Config: s.Config()}
+	p := &configPage{Page: s.newPage(r, s.langFor(r)), Config: s.Config()}
 	p.Title = p.T("config.title")
 	return s.Render.Render(w, http.StatusOK, "config", p)
 }

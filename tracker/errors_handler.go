@@ -112,7 +112,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		ev.Err(err).Int("status", o.status).Msg("request failed")
 	}
 
-	p := &errorPage{Page: Page{Lang: s.langFor(r), RequestID: requestID(r)}}
+	p := &errorPage{Page: s.newPage(r, s.langFor(r))}
 	p.Title = s.Catalogs.T(p.Lang, o.heading)
 	p.Heading = p.Title
 	p.Message = s.Catalogs.T(p.Lang, o.message)

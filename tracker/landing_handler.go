@@ -18,12 +18,10 @@ type landingPage struct {
 
 // launchPage fills the base page of a page inside a launch.
 func (s *Server) launchPage(r *http.Request) Page {
-	lc := launchContextFrom(r)
-	return Page{
-		Lang: lc.Lang, RequestID: requestID(r),
-		LanguageAction: s.launchURL(launchIDFrom(r), "/language"),
-		CSRF:           launchSessionFrom(r).CSRFToken,
-	}
+	p := s.newPage(r, launchContextFrom(r).Lang)
+	p.LanguageAction = s.launchURL(launchIDFrom(r), "/language")
+	p.CSRF = launchSessionFrom(r).CSRFToken
+	return p
 }
 
 // landing is role-aware: learners see the activity, teaching roles its setup.

@@ -56,7 +56,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if start.StorageTarget != "" {
-		p := &storagePage{Page: Page{Lang: s.langFor(r)}, Mode: "put", Target: start.StorageTarget,
+		p := &storagePage{Page: s.newPage(r, s.langFor(r)), Mode: "put", Target: start.StorageTarget,
 			Origin: start.StorageOrigin, Key: storageKey(start.State), Value: start.Binding, Next: start.AuthURL}
 		p.Title = p.T("storage.title")
 		return s.Render.Render(w, http.StatusOK, "storage", p)
@@ -96,7 +96,7 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if res.Pending {
-		p := &storagePage{Page: Page{Lang: res.Context.Lang}, Mode: "get", Target: res.StorageTarget,
+		p := &storagePage{Page: s.newPage(r, res.Context.Lang), Mode: "get", Target: res.StorageTarget,
 			Origin: res.StorageOrigin, Key: storageKey(in.State), Next: s.BaseURL + "/lti/launch/bind",
 			Form: map[string]string{"launch": res.LaunchID}}
 		p.Title = p.T("storage.title")

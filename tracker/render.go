@@ -30,6 +30,14 @@ func (p *Page) T(key string, pairs ...string) string {
 	return p.cat.T(p.Lang, key, pairs...)
 }
 
+// newPage starts a page in lang for request r.
+func (s *Server) newPage(r *http.Request, lang string) Page {
+	if !s.Catalogs.Supported(lang) {
+		lang = Languages[0]
+	}
+	return Page{Lang: lang, RequestID: requestID(r), cat: s.Catalogs}
+}
+
 // LanguageOption is one entry of the language chooser.
 type LanguageOption struct {
 	Code, Name string
@@ -100,7 +108,9 @@ func (r *Renderer) Bytes(name string, data page) ([]byte, error) {
 		return nil, fmt.Errorf("no template %q", name)
 	}
 	p := data.base()
-	p.cat = r.cat
+	if p.cat == nil {
+		p.cat = r.cat
+	}
 	if !r.cat.Supported(p.Lang) {
 		p.Lang = Languages[0]
 	}

@@ -35,6 +35,7 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = r
 	h = limitBody(h)
 	h = securityHeaders(h)
+	h = s.recoverPanic(h)
 	return s.requestLog(h)
 }
 
