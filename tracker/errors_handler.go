@@ -54,6 +54,10 @@ var reasonOutcomes = map[lti.Reason]outcome{
 	lti.ReasonBadClaim:          {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
 	lti.ReasonForeignTarget:     {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
 	lti.ReasonAmbiguousClient:   {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
+	lti.ReasonMissingDeployment: {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
+	lti.ReasonWrongMessageType:  {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
+	lti.ReasonWrongVersion:      {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
+	lti.ReasonMissingNonce:      {http.StatusBadRequest, "error.launch.title", "error.launch.body"},
 }
 
 // launchRefused is the outcome of every other refusal reason: the token is

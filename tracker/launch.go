@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/astre-lti/astre/lti"
@@ -223,6 +224,11 @@ func (l *Launcher) Bind(ctx context.Context, launchID, binding string) (*LaunchS
 // Session loads the bound launch session a page's launch id names.
 func (l *Launcher) Session(ctx context.Context, launchID string) (*LaunchSession, *LaunchContext, error) {
 	s, err := l.Store.Launch(ctx, hashHex(launchID), l.Now().UTC())
+	if errors.Is(err, ErrNotFound) {
+		// Unknown and expired look the same to the store; to the person
+		// both mean the session ended.
+		return nil, nil, fmt.Errorf("launch session: %w", ErrExpired)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -267,9 +273,22 @@ func stateRefusal(err error, login *LoginState) error {
 	return r
 }
 
-// restartURL is the login initiation again, for a new top-level window
-// where the tool's cookie is first-party.
+// restartURL is where a new top-level window starts this launch again,
+// with the tool's cookie first-party there. Moodle makes lti_message_hint
+// single use (its auth.php drops the launch id from the session), so for
+// Moodle, recognised by the cmid in its JSON hint, the window opens the
+// activity's launch page in Moodle, which initiates a fresh login. Other
+// platforms get the same login initiation again.
 func restartURL(baseURL string, login *LoginState) string {
+	var hint struct {
+		CMID json.RawMessage `json:"cmid"`
+	}
+	if json.Unmarshal([]byte(login.MessageHint), &hint) == nil && len(hint.CMID) > 0 {
+		cmid := strings.Trim(string(hint.CMID), `"`)
+		if cmid != "" && strings.Trim(cmid, "0123456789") == "" {
+			return strings.TrimRight(login.Issuer, "/") + "/mod/lti/launch.php?id=" + cmid
+		}
+	}
 	q := url.Values{}
 	q.Set("iss", login.Issuer)
 	q.Set("client_id", login.ClientID)
