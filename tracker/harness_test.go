@@ -22,7 +22,7 @@ import (
 // harness is ASTRE served over real HTTP on a real SQLite file, with a
 // fake LMS registered as an administrator would register it.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	db   *store.DB
 	srv  *tracker.Server
 	ts   *httptest.Server
@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, profile ltitest.Profile) *harness {
+func newHarness(t testing.TB, profile ltitest.Profile) *harness {
 	t.Helper()
 	h := &harness{t: t, logs: &syncBuffer{}}
 	h.db = openStore(t, h.now)

@@ -22,7 +22,7 @@ func testSecrets() tracker.Secrets {
 	return tracker.Secrets{SessionKey: bytes.Repeat([]byte{1}, 32), PseudonymKey: bytes.Repeat([]byte{2}, 32), KEK: bytes.Repeat([]byte{3}, 32)}
 }
 
-func openStore(t *testing.T, now func() time.Time) *store.DB {
+func openStore(t testing.TB, now func() time.Time) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "astre.db"), now)
 	if err != nil {
