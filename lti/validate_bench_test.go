@@ -1,10 +1,11 @@
-package lti
+package lti_test
 
 import (
 	"context"
 	"net/http"
 	"testing"
 
+	"github.com/astre-lti/astre/lti"
 	"github.com/astre-lti/astre/lti/ltitest"
 )
 
@@ -18,8 +19,8 @@ func BenchmarkValidate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := Registration{Issuer: p.Issuer, ClientID: p.ClientID, JWKSURL: p.JWKSURL(), Deployments: []string{p.DeploymentID}}
-	v := &Validator{Keys: NewKeySets(http.DefaultClient)}
+	reg := lti.Registration{Issuer: p.Issuer, ClientID: p.ClientID, JWKSURL: p.JWKSURL(), Deployments: []string{p.DeploymentID}}
+	v := &lti.Validator{Keys: lti.NewKeySets(http.DefaultClient)}
 	ctx := context.Background()
 	if _, err := v.Validate(ctx, token, reg, "n-1"); err != nil {
 		b.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/astre-lti/astre/lti"
 )
 
 // fixtures are id_tokens and answers captured from a real Moodle 4.5.0.
@@ -14,32 +16,16 @@ import (
 //go:embed testdata/moodle-4.5/*.json
 var fixtures embed.FS
 
-// Claim names used here. They mirror package lti's constants, which this
-// package does not import (see the package comment).
+// Claim names that package lti does not need itself.
 const (
-	claimPrefix        = "https://purl.imsglobal.org/spec/lti/claim/"
-	claimMessageType   = claimPrefix + "message_type"
-	claimVersion       = claimPrefix + "version"
-	claimDeploymentID  = claimPrefix + "deployment_id"
-	claimTargetLinkURI = claimPrefix + "target_link_uri"
-	claimResourceLink  = claimPrefix + "resource_link"
-	claimRoles         = claimPrefix + "roles"
-	claimContext       = claimPrefix + "context"
-	claimPresentation  = claimPrefix + "launch_presentation"
-	claimCustom        = claimPrefix + "custom"
-	claimExt           = claimPrefix + "ext"
-	claimBasicOutcome  = "https://purl.imsglobal.org/spec/lti-bo/claim/basicoutcome"
-	claimAGS           = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-	claimNRPS          = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-	claimDeepLinking   = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+	claimExt          = lti.ClaimPrefix + "ext"
+	claimBasicOutcome = "https://purl.imsglobal.org/spec/lti-bo/claim/basicoutcome"
 
 	// MessageResourceLink is the default message type of a launch.
-	MessageResourceLink = "LtiResourceLinkRequest"
+	MessageResourceLink = lti.MessageResourceLink
 	// MessageDeepLinking asks the tool to pick content (Deep Linking 2.0).
-	MessageDeepLinking = "LtiDeepLinkingRequest"
+	MessageDeepLinking = lti.MessageDeepLinkingRequest
 
-	roleLearner    = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
-	roleInstructor = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 	courseOffering = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
 
 	// openEdXUser is the default Open edX sub: an external user id (UUID).
@@ -138,30 +124,30 @@ func (p *Platform) Claims(opts LaunchOptions, clientID, nonce string) map[string
 		claims["aud"] = clientID
 	}
 	if dep := p.Deployment(clientID); dep != "" {
-		claims[claimDeploymentID] = dep
+		claims[lti.ClaimDeploymentID] = dep
 	}
 	target := opts.TargetLinkURI
 	if target == "" {
 		target = p.Tool().TargetLinkURI
 	}
-	claims[claimTargetLinkURI] = target
-	claims[claimMessageType] = opts.messageType()
+	claims[lti.ClaimTargetLinkURI] = target
+	claims[lti.ClaimMessageType] = opts.messageType()
 	if opts.Roles != nil {
 		roles := []any{}
 		for _, r := range opts.Roles {
 			roles = append(roles, r)
 		}
-		claims[claimRoles] = roles
+		claims[lti.ClaimRoles] = roles
 	}
 	if len(opts.Custom) > 0 {
-		custom, _ := claims[claimCustom].(map[string]any)
+		custom, _ := claims[lti.ClaimCustom].(map[string]any)
 		if custom == nil {
 			custom = map[string]any{}
 		}
 		for k, v := range opts.Custom {
 			custom[k] = v
 		}
-		claims[claimCustom] = custom
+		claims[lti.ClaimCustom] = custom
 	}
 	if opts.Anonymous {
 		for _, k := range []string{"sub", "given_name", "family_name", "name", "email", "preferred_username"} {
@@ -187,13 +173,13 @@ func (p *Platform) moodleClaims(o LaunchOptions) map[string]any {
 	// Every URL pointing at the platform moves to this server; which
 	// ones are present depends on the message, as in Moodle.
 	urls := []struct{ claim, field string }{
-		{claimAGS, "lineitems"}, {claimAGS, "lineitem"},
-		{claimNRPS, "context_memberships_url"}, {claimCustom, "context_memberships_url"},
-		{claimPresentation, "return_url"}, {claimDeepLinking, "deep_link_return_url"},
+		{lti.ClaimAGSEndpoint, "lineitems"}, {lti.ClaimAGSEndpoint, "lineitem"},
+		{lti.ClaimNRPS, "context_memberships_url"}, {lti.ClaimCustom, "context_memberships_url"},
+		{lti.ClaimLaunchPresentation, "return_url"}, {lti.ClaimDeepLinkingSettings, "deep_link_return_url"},
 		{claimBasicOutcome, "lis_outcome_service_url"},
 	}
-	oldCourse, _ := object(claims, claimContext)["id"].(string)
-	oldLink, _ := object(claims, claimResourceLink)["id"].(string)
+	oldCourse, _ := object(claims, lti.ClaimContext)["id"].(string)
+	oldLink, _ := object(claims, lti.ClaimResourceLink)["id"].(string)
 	for _, u := range urls {
 		obj := object(claims, u.claim)
 		s, ok := obj[u.field].(string)
@@ -219,13 +205,13 @@ func (p *Platform) moodleClaims(o LaunchOptions) map[string]any {
 		claims["email"] = o.Email
 	}
 	if o.ContextID != "" {
-		object(claims, claimContext)["id"] = o.ContextID
+		object(claims, lti.ClaimContext)["id"] = o.ContextID
 	}
 	if o.ResourceLinkID != "" && oldLink != "" {
-		object(claims, claimResourceLink)["id"] = o.ResourceLinkID
+		object(claims, lti.ClaimResourceLink)["id"] = o.ResourceLinkID
 	}
 	if o.Locale != "" {
-		object(claims, claimPresentation)["locale"] = o.Locale
+		object(claims, lti.ClaimLaunchPresentation)["locale"] = o.Locale
 	}
 	if bo := object(claims, claimBasicOutcome); bo != nil {
 		if s, ok := bo["lis_result_sourcedid"].(string); ok {
@@ -247,24 +233,24 @@ func (p *Platform) openEdXClaims(o LaunchOptions, clientID string) map[string]an
 		contextID = o.ContextID
 	}
 	claims := map[string]any{
-		"sub":             p.userID(o),
-		claimVersion:      "1.3.0",
-		claimRoles:        []any{roleLearner},
-		claimPresentation: map[string]any{"document_target": "iframe"},
-		claimContext: map[string]any{
+		"sub":                       p.userID(o),
+		lti.ClaimVersion:            "1.3.0",
+		lti.ClaimRoles:              []any{lti.RoleLearner},
+		lti.ClaimLaunchPresentation: map[string]any{"document_target": "iframe"},
+		lti.ClaimContext: map[string]any{
 			"id":    contextID,
 			"type":  []any{courseOffering},
 			"title": "LTI Harness Course",
 			"label": "LTI101",
 		},
-		claimNRPS: map[string]any{
+		lti.ClaimNRPS: map[string]any{
 			"context_memberships_url": svc + "/memberships",
 			"service_versions":        []any{"2.0"},
 		},
 	}
 	if o.messageType() == MessageDeepLinking {
-		claims[claimRoles] = []any{roleInstructor}
-		claims[claimDeepLinking] = map[string]any{
+		claims[lti.ClaimRoles] = []any{lti.RoleInstructor}
+		claims[lti.ClaimDeepLinkingSettings] = map[string]any{
 			"deep_link_return_url":                 svc + "/lti-dl/response",
 			"accept_types":                         []any{"ltiResourceLink"},
 			"accept_presentation_document_targets": []any{"iframe", "window", "embed"},
@@ -274,8 +260,8 @@ func (p *Platform) openEdXClaims(o LaunchOptions, clientID string) map[string]an
 		if o.ResourceLinkID != "" {
 			link = o.ResourceLinkID
 		}
-		claims[claimResourceLink] = map[string]any{"id": link, "title": "Survey (LTI 1.3)"}
-		claims[claimAGS] = map[string]any{
+		claims[lti.ClaimResourceLink] = map[string]any{"id": link, "title": "Survey (LTI 1.3)"}
+		claims[lti.ClaimAGSEndpoint] = map[string]any{
 			"scope": []any{
 				"https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
 				"https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",

@@ -2,6 +2,7 @@ package ltitest
 
 import (
 	"encoding/json"
+	"github.com/astre-lti/astre/lti"
 	"net/http"
 	"reflect"
 	"strings"
@@ -88,8 +89,8 @@ func TestLifetimeAndAudience(t *testing.T) {
 			default:
 				t.Errorf("aud = %T", aud)
 			}
-			if claims["iss"] != p.Issuer || claims[claimDeploymentID] != "1" {
-				t.Errorf("iss, deployment_id = %v, %v", claims["iss"], claims[claimDeploymentID])
+			if claims["iss"] != p.Issuer || claims[lti.ClaimDeploymentID] != "1" {
+				t.Errorf("iss, deployment_id = %v, %v", claims["iss"], claims[lti.ClaimDeploymentID])
 			}
 		})
 	}
@@ -123,7 +124,7 @@ func TestMoodleLoginInitiation(t *testing.T) {
 	if _, ok := login.PostForm["lti_storage_target"]; ok {
 		t.Error("Moodle sent lti_storage_target")
 	}
-	if got := object(claims, claimPresentation)["locale"]; got != "pt_br" {
+	if got := object(claims, lti.ClaimLaunchPresentation)["locale"]; got != "pt_br" {
 		t.Errorf("locale = %v, want pt_br", got)
 	}
 }
@@ -143,21 +144,21 @@ func TestMoodleOptions(t *testing.T) {
 	if got := st.lastLogin(t).PostForm.Get("login_hint"); got != "7" {
 		t.Errorf("login_hint = %q, want 7", got)
 	}
-	if got := object(claims, claimContext)["id"]; got != "42" {
+	if got := object(claims, lti.ClaimContext)["id"]; got != "42" {
 		t.Errorf("context id = %v", got)
 	}
-	nrps := object(claims, claimNRPS)["context_memberships_url"]
+	nrps := object(claims, lti.ClaimNRPS)["context_memberships_url"]
 	if want := p.URL() + "/mod/lti/services.php/CourseSection/42/bindings/1/memberships"; nrps != want {
 		t.Errorf("memberships URL = %v, want %s", nrps, want)
 	}
-	if got, want := object(claims, claimAGS)["lineitems"], p.URL()+"/mod/lti/services.php/42/lineitems?type_id=1"; got != want {
+	if got, want := object(claims, lti.ClaimAGSEndpoint)["lineitems"], p.URL()+"/mod/lti/services.php/42/lineitems?type_id=1"; got != want {
 		t.Errorf("lineitems = %v, want %s", got, want)
 	}
-	ret := object(claims, claimPresentation)["return_url"].(string)
+	ret := object(claims, lti.ClaimLaunchPresentation)["return_url"].(string)
 	if !strings.Contains(ret, "?course=42&launch_container=3&instanceid=9&sesskey=") {
 		t.Errorf("return_url = %s", ret)
 	}
-	custom := object(claims, claimCustom)
+	custom := object(claims, lti.ClaimCustom)
 	if custom["wave"] != "2" || custom["context_memberships_url"] != nrps {
 		t.Errorf("custom = %v", custom)
 	}
@@ -176,11 +177,11 @@ func TestOpenEdXClaims(t *testing.T) {
 	if login := st.lastLogin(t); login.Method != http.MethodGet || login.URL.Query().Get("lti_message_hint") == "" {
 		t.Errorf("login = %s %q, want GET with query parameters", login.Method, login.URL.RawQuery)
 	}
-	pres := object(claims, claimPresentation)
+	pres := object(claims, lti.ClaimLaunchPresentation)
 	if len(pres) != 1 || pres["document_target"] != "iframe" {
 		t.Errorf("launch_presentation = %v, want only document_target iframe", pres)
 	}
-	if got := object(claims, claimContext)["type"]; !reflect.DeepEqual(got, []any{courseOffering}) {
+	if got := object(claims, lti.ClaimContext)["type"]; !reflect.DeepEqual(got, []any{courseOffering}) {
 		t.Errorf("context type = %v", got)
 	}
 	for _, k := range []string{"name", "email", "given_name", "family_name"} {
@@ -188,8 +189,8 @@ func TestOpenEdXClaims(t *testing.T) {
 			t.Errorf("claim %s sent without PII", k)
 		}
 	}
-	if !reflect.DeepEqual(claims[claimRoles], []any{roleLearner}) {
-		t.Errorf("roles = %v", claims[claimRoles])
+	if !reflect.DeepEqual(claims[lti.ClaimRoles], []any{lti.RoleLearner}) {
+		t.Errorf("roles = %v", claims[lti.ClaimRoles])
 	}
 
 	// A second block: its own client_id under the same issuer.
@@ -198,8 +199,8 @@ func TestOpenEdXClaims(t *testing.T) {
 	if !reflect.DeepEqual(claims["aud"], []any{second, "https://other.example"}) || claims["azp"] != second {
 		t.Errorf("aud, azp = %v, %v", claims["aud"], claims["azp"])
 	}
-	if claims["iss"] != p.Issuer || claims[claimDeploymentID] != "1" {
-		t.Errorf("iss, deployment_id = %v, %v", claims["iss"], claims[claimDeploymentID])
+	if claims["iss"] != p.Issuer || claims[lti.ClaimDeploymentID] != "1" {
+		t.Errorf("iss, deployment_id = %v, %v", claims["iss"], claims[lti.ClaimDeploymentID])
 	}
 	if claims["name"] != "Sam Student" || claims["email"] == nil {
 		t.Errorf("PII name, email = %v, %v", claims["name"], claims["email"])
@@ -212,17 +213,17 @@ func TestAnonymousAndMutate(t *testing.T) {
 	claims := p.Claims(LaunchOptions{
 		Anonymous: true,
 		Roles:     []string{},
-		Mutate:    func(c map[string]any) { c[claimVersion] = "1.1" },
+		Mutate:    func(c map[string]any) { c[lti.ClaimVersion] = "1.1" },
 	}, "", "n")
 	for _, k := range []string{"sub", "name", "email", "given_name", "family_name"} {
 		if _, ok := claims[k]; ok {
 			t.Errorf("anonymous launch has %s", k)
 		}
 	}
-	if roles, ok := claims[claimRoles].([]any); !ok || len(roles) != 0 {
-		t.Errorf("roles = %#v, want an empty array", claims[claimRoles])
+	if roles, ok := claims[lti.ClaimRoles].([]any); !ok || len(roles) != 0 {
+		t.Errorf("roles = %#v, want an empty array", claims[lti.ClaimRoles])
 	}
-	if claims[claimVersion] != "1.1" {
-		t.Errorf("Mutate not applied: version = %v", claims[claimVersion])
+	if claims[lti.ClaimVersion] != "1.1" {
+		t.Errorf("Mutate not applied: version = %v", claims[lti.ClaimVersion])
 	}
 }

@@ -7,8 +7,8 @@
 // Browser drives whole launches the way Chromium would, so a test reads
 // like a user clicking the activity in the course.
 //
-// The package deliberately does not import the lti package: lti's own
-// in-package tests can then use the fake without an import cycle.
+// It takes claim and role names from package lti; lti's tests that use
+// the fake are therefore external (package lti_test).
 package ltitest
 
 import (
