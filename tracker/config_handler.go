@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/rs/zerolog/hlog"
 )
 
 // ToolConfig is every value an LMS administrator pastes into the platform.
@@ -80,6 +82,7 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 // health answers 200 when the database answers, 503 otherwise.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.Ping(r.Context()); err != nil {
+		hlog.FromRequest(r).Error().Err(err).Msg("health check: database unreachable")
 		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
