@@ -24,9 +24,13 @@ type Secrets struct {
 
 // Check reports a secret of the wrong size.
 func (s Secrets) Check() error {
-	for name, v := range map[string][]byte{"session key": s.SessionKey, "pseudonym key": s.PseudonymKey, "key-encryption key": s.KEK} {
-		if len(v) != SecretSize {
-			return fmt.Errorf("%s must be %d bytes, got %d: %w", name, SecretSize, len(v), ErrInvalid)
+	secrets := []struct {
+		name  string
+		value []byte
+	}{{"session key", s.SessionKey}, {"pseudonym key", s.PseudonymKey}, {"key-encryption key", s.KEK}}
+	for _, sec := range secrets {
+		if len(sec.value) != SecretSize {
+			return fmt.Errorf("%s must be %d bytes, got %d: %w", sec.name, SecretSize, len(sec.value), ErrInvalid)
 		}
 	}
 	return nil

@@ -112,6 +112,7 @@ func deploymentCommand(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return fmt.Errorf("deployment %s: %w", args[0], err)
 	}
-	fmt.Fprintf(stdout, "deployment %s %sed for %s client %s\n", deployment, strings.TrimSuffix(args[0], "e"), issuer, clientID)
+	done := map[string]string{"add": "added", "remove": "removed"}[args[0]]
+	fmt.Fprintf(stdout, "deployment %s %s for %s client %s\n", deployment, done, issuer, clientID)
 	return nil
 }
