@@ -12,6 +12,7 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrInvalid      = errors.New("invalid")
 	ErrUnauthorized = errors.New("unauthorized")
+	ErrForbidden    = errors.New("forbidden")
 	ErrConflict     = errors.New("conflict")
 	// ErrReplayed is returned when a single-use value (login state, nonce)
 	// is presented a second time.
@@ -94,6 +95,8 @@ type LaunchSession struct {
 // Store is what the tracker needs from persistence. Each method is one
 // transaction. Times passed in are UTC.
 type Store interface {
+	SurveyStore
+
 	Ping(ctx context.Context) error
 
 	// AddPlatform stores p and its deployments and sets p.ID.
