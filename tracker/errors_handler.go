@@ -80,6 +80,8 @@ func outcomeOf(err error) outcome {
 		return outcome{http.StatusForbidden, "error.title", "error.csrf"}
 	case errors.Is(err, errMethodNotAllowed):
 		return outcome{http.StatusMethodNotAllowed, "error.title", "error.method"}
+	case errors.Is(err, ErrForbidden):
+		return outcome{http.StatusForbidden, "error.title", "error.forbidden"}
 	case errors.Is(err, ErrNotFound):
 		return outcome{http.StatusNotFound, "error.title", "error.notfound"}
 	case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrExpired):

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,13 +23,14 @@ import (
 // harness is ASTRE served over real HTTP on a real SQLite file, with a
 // fake LMS registered as an administrator would register it.
 type harness struct {
-	t    testing.TB
-	db   *store.DB
-	srv  *tracker.Server
-	ts   *httptest.Server
-	lms  *ltitest.Platform
-	base string
-	logs *syncBuffer
+	t      testing.TB
+	dbPath string
+	db     *store.DB
+	srv    *tracker.Server
+	ts     *httptest.Server
+	lms    *ltitest.Platform
+	base   string
+	logs   *syncBuffer
 	// offset moves the tool's clock; the platform keeps real time.
 	mu     sync.Mutex
 	offset time.Duration
@@ -53,25 +55,13 @@ func (s *syncBuffer) String() string {
 
 func newHarness(t testing.TB, profile ltitest.Profile) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncBuffer{}}
-	h.db = openStore(t, h.now)
+	h := &harness{t: t, logs: &syncBuffer{}, dbPath: filepath.Join(t.TempDir(), "astre.db")}
 	h.lms = ltitest.NewPlatform(profile)
 	t.Cleanup(h.lms.Close)
 
 	h.ts = httptest.NewUnstartedServer(nil)
 	h.base = "http://" + h.ts.Listener.Addr().String()
-	srv, err := tracker.New(tracker.Options{
-		Store: h.db, Secrets: testSecrets(), BaseURL: h.base, Now: h.now,
-		Log: zerolog.New(h.logs).Level(zerolog.DebugLevel),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	if err := srv.Keys.Ensure(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h.ts.Config.Handler = srv.Handler()
+	h.serve()
 	h.ts.Start()
 	t.Cleanup(h.ts.Close)
 
@@ -80,6 +70,38 @@ func newHarness(t testing.TB, profile ltitest.Profile) *harness {
 	})
 	h.register(h.lms.ClientID)
 	return h
+}
+
+// serve opens the database and builds the server, as a start does.
+func (h *harness) serve() {
+	h.t.Helper()
+	db, err := store.Open(context.Background(), h.dbPath, h.now)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { db.Close() })
+	srv, err := tracker.New(tracker.Options{
+		Store: db, Secrets: testSecrets(), BaseURL: h.base, Now: h.now,
+		Log: zerolog.New(h.logs).Level(zerolog.DebugLevel),
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := srv.Prepare(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.db, h.srv = db, srv
+	h.ts.Config.Handler = srv.Handler()
+}
+
+// restart closes the database and serves again from the same file, as
+// after a crash or a deploy.
+func (h *harness) restart() {
+	h.t.Helper()
+	if err := h.db.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.serve()
 }
 
 func (h *harness) now() time.Time {

@@ -2,6 +2,8 @@ package tracker
 
 import (
 	"net/http"
+
+	"github.com/astre-lti/astre/lti"
 )
 
 // landingPage is templates/landing.html, the first page after a launch.
@@ -14,6 +16,7 @@ type landingPage struct {
 	PlatformName string
 	Anonymous    bool
 	DeepLinking  bool
+	Settings     *settingsView
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -24,8 +27,19 @@ func (s *Server) launchPage(r *http.Request) Page {
 	return p
 }
 
-// landing is role-aware: learners see the activity, teaching roles its setup.
+// landing is role-aware: learners go on to consent and the survey,
+// teaching roles see the activity's setup.
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
+	lc := launchContextFrom(r)
+	if !lc.Teaching() && !lc.Anonymous && lc.MessageType == lti.MessageResourceLink {
+		return s.learnerNext(w, r)
+	}
+	return s.renderInstructor(w, r, http.StatusOK, nil)
+}
+
+// renderInstructor renders the landing page; for a teaching role in a
+// resource link it carries the settings, which edit may adjust.
+func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status int, edit func(*settingsView)) error {
 	lc := launchContextFrom(r)
 	p := &landingPage{
 		Page:         s.launchPage(r),
@@ -42,7 +56,17 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		p.Title = p.T("landing.learner.title", "activity", p.Activity)
 	}
-	return s.Render.Render(w, http.StatusOK, "landing", p)
+	if p.Instructor && lc.MessageType == lti.MessageResourceLink {
+		v, err := s.settings(r, &p.Page)
+		if err != nil {
+			return err
+		}
+		if edit != nil {
+			edit(v)
+		}
+		p.Settings = v
+	}
+	return s.Render.Render(w, status, "landing", p)
 }
 
 // setLanguage stores the language chosen in the page header.

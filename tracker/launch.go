@@ -174,6 +174,16 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 		return nil, err
 	}
 	lc := newLaunchContext(launch, l.Catalogs.Match(launch.Locale(), in.AcceptLanguage))
+	learner := l.Secrets.Pseudonym(launch.Issuer, launch.Subject)
+	if learner != "" && (launch.Email != "" || launch.Name != "") {
+		plain, err := json.Marshal(ContactDetails{Name: launch.Name, Email: launch.Email})
+		if err != nil {
+			return nil, err
+		}
+		if lc.Contact, err = l.Secrets.Seal(plain, []byte(learner)); err != nil {
+			return nil, err
+		}
+	}
 	data, err := json.Marshal(lc)
 	if err != nil {
 		return nil, err
@@ -189,7 +199,7 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 	}
 	res.Session = &LaunchSession{
 		IDHash: hashHex(res.LaunchID), PlatformID: p.ID, Deployment: launch.DeploymentID,
-		Learner: l.Secrets.Pseudonym(launch.Issuer, launch.Subject), Context: data,
+		Learner: learner, Context: data,
 		CSRFToken: lti.RandomToken(), BindingHash: login.BindingHash, Bound: bound,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}

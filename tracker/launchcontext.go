@@ -39,7 +39,11 @@ type LaunchContext struct {
 	PlatformName   string `json:"platform_name,omitempty"`
 	PlatformFamily string `json:"platform_family,omitempty"`
 
-	Custom      map[string]string        `json:"custom,omitempty"`
+	Custom map[string]string `json:"custom,omitempty"`
+	// Contact is the name and e-mail the platform sent, sealed with the
+	// key-encryption key; kept past the session only if the learner
+	// grants the follow-up contact purpose.
+	Contact     []byte                   `json:"contact,omitempty"`
 	AGS         *lti.AGSEndpoint         `json:"ags,omitempty"`
 	NRPS        *lti.NRPSService         `json:"nrps,omitempty"`
 	DeepLinking *lti.DeepLinkingSettings `json:"deep_linking,omitempty"`
@@ -74,4 +78,10 @@ func roleOf(l *lti.Launch) Role {
 // Teaching reports a role that sees the activity's setup.
 func (lc *LaunchContext) Teaching() bool {
 	return lc.Role == RoleInstructor || lc.Role == RoleAdministrator
+}
+
+// ContactDetails are what a sealed contact holds.
+type ContactDetails struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
 }

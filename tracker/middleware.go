@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -117,12 +118,27 @@ func (s *Server) requireCSRF(next http.Handler) http.Handler {
 		if sess == nil {
 			return errCSRF
 		}
-		if err := r.ParseForm(); err != nil {
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
+				return fmt.Errorf("multipart form: %v: %w", err, ErrInvalid)
+			}
+		} else if err := r.ParseForm(); err != nil {
 			return err
 		}
 		got := r.PostForm.Get("csrf")
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
 			return errCSRF
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// requireTeaching lets only instructors and administrators through.
+func (s *Server) requireTeaching(next http.Handler) http.Handler {
+	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
+		if lc := launchContextFrom(r); lc == nil || !lc.Teaching() {
+			return fmt.Errorf("teaching role required: %w", ErrForbidden)
 		}
 		next.ServeHTTP(w, r)
 		return nil

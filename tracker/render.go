@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/astre-lti/astre/templates"
@@ -61,6 +62,10 @@ type page interface{ base() *Page }
 
 func (p *Page) base() *Page { return p }
 
+// partials are the templates every page may use: the layout and the
+// shared blocks.
+var partials = []string{"layout.html", "items.html", "settings.html"}
+
 // Renderer holds the parsed templates: each page file joined with the layout.
 type Renderer struct {
 	pages map[string]*template.Template
@@ -75,10 +80,10 @@ func NewRenderer(cat *Catalogs) (*Renderer, error) {
 	}
 	r := &Renderer{pages: make(map[string]*template.Template), cat: cat}
 	for _, name := range names {
-		if name == "layout.html" {
+		if slices.Contains(partials, name) {
 			continue
 		}
-		t, err := template.New(name).ParseFS(templates.FS, "layout.html", name)
+		t, err := template.New(name).ParseFS(templates.FS, append(partials, name)...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}

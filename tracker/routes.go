@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+	"github.com/klauspost/compress/gzhttp"
 
 	"github.com/astre-lti/astre/static"
 )
@@ -32,10 +33,26 @@ func (s *Server) Handler() http.Handler {
 	a.Handle("/", s.errorHandler(s.landing)).Methods(http.MethodGet)
 	a.Handle("/language", s.errorHandler(s.setLanguage)).Methods(http.MethodPost)
 
+	// The learner's consent, survey and own data.
+	a.Handle("/consent", s.errorHandler(s.consentForm)).Methods(http.MethodGet)
+	a.Handle("/consent", s.errorHandler(s.consentSubmit)).Methods(http.MethodPost)
+	a.Handle("/survey", s.errorHandler(s.surveyForm)).Methods(http.MethodGet)
+	a.Handle("/survey", s.errorHandler(s.surveySubmit)).Methods(http.MethodPost)
+	a.Handle("/done", s.errorHandler(s.done)).Methods(http.MethodGet)
+	a.Handle("/mydata", s.errorHandler(s.myData)).Methods(http.MethodGet)
+	a.Handle("/mydata.json", s.errorHandler(s.myDataJSON)).Methods(http.MethodGet)
+	a.Handle("/mydata.csv", s.errorHandler(s.myDataCSV)).Methods(http.MethodGet)
+	a.Handle("/withdraw", s.errorHandler(s.withdraw)).Methods(http.MethodPost)
+
+	// The instructor's settings of the activity.
+	a.Handle("/settings", s.requireTeaching(s.errorHandler(s.saveSettings))).Methods(http.MethodPost)
+	a.Handle("/instruments", s.requireTeaching(s.errorHandler(s.uploadInstrument))).Methods(http.MethodPost)
+
 	var h http.Handler = r
 	h = limitBody(h)
 	h = securityHeaders(h)
 	h = s.recoverPanic(h)
+	h = gzhttp.GzipHandler(h) // pages shrink about five times for phones on poor connections
 	return s.requestLog(h)
 }
 

@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -55,6 +56,7 @@ type Server struct {
 	Store    Store
 	Launcher *Launcher
 	Keys     *Keyring
+	Surveys  *Surveys
 	Catalogs *Catalogs
 	Render   *Renderer
 	Cookies  *CookieStore
@@ -89,6 +91,7 @@ func New(opts Options) (*Server, error) {
 			LoginTTL:  opts.LoginTTL, SessionTTL: opts.SessionTTL, Now: opts.Now,
 		},
 		Keys:     NewKeyring(opts),
+		Surveys:  &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now},
 		Catalogs: cat,
 		Render:   render,
 		Cookies:  NewCookieStore(opts.Store, opts.Secrets.SessionKey, opts.Now),
@@ -96,6 +99,15 @@ func New(opts Options) (*Server, error) {
 		Log:      opts.Log,
 	}
 	return s, nil
+}
+
+// Prepare makes the database ready to serve: a signing key exists and
+// every built-in instrument version is stored.
+func (s *Server) Prepare(ctx context.Context) error {
+	if err := s.Keys.Ensure(ctx); err != nil {
+		return fmt.Errorf("tool key: %w", err)
+	}
+	return s.Surveys.InstallBuiltins(ctx)
 }
 
 // NewKeyring builds the keyring alone, for commands that manage keys

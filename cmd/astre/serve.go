@@ -33,8 +33,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if err := srv.Keys.Ensure(ctx); err != nil {
-		return fmt.Errorf("tool key: %w", err)
+	if err := srv.Prepare(ctx); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
