@@ -163,6 +163,17 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 		ans := answers[string(purpose)]
 		c.Purposes[purpose] = len(ans.Codes) == 1 && ans.Codes[0] == "yes"
 	}
+	// Refusing the surveys after granting them withdraws that consent:
+	// the course's answers go, and the earlier record stays as proof.
+	prev, err := s.Store.CurrentConsent(ctx, p.Learner, p.PlatformID, p.Context.ContextID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if prev.Granted(PurposeSurveys) && !c.Purposes[PurposeSurveys] {
+		if err := s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, now); err != nil {
+			return nil, fmt.Errorf("withdraw earlier consent: %w", err)
+		}
+	}
 	if err := s.Store.SaveConsent(ctx, c); err != nil {
 		return nil, fmt.Errorf("save consent: %w", err)
 	}
@@ -174,19 +185,21 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	if err != nil {
 		return nil, fmt.Errorf("contact: %w", err)
 	}
-	if !c.Purposes[PurposeSurveys] {
-		r, err := s.response(ctx, p, a)
-		if err != nil {
-			return nil, err
-		}
-		if r.Status != StatusCompleted {
-			r.Status = StatusDeclined
-			r.CompletedAt = &now
-			r.UpdatedAt = now
-			if err := s.Store.SaveResponse(ctx, r, nil); err != nil {
-				return nil, fmt.Errorf("record refusal: %w", err)
-			}
-		}
+	r, err := s.response(ctx, p, a)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !c.Purposes[PurposeSurveys] && r.Status != StatusDeclined:
+		r.Status, r.CompletedAt, r.UpdatedAt = StatusDeclined, &now, now
+	case c.Purposes[PurposeSurveys] && r.Status == StatusDeclined && r.ID != 0:
+		// Declined before, now taking part: the survey starts.
+		r.Status, r.CompletedAt, r.Page, r.UpdatedAt = StatusInProgress, nil, 0, now
+	default:
+		return c, nil
+	}
+	if err := s.Store.SaveResponse(ctx, r, nil); err != nil {
+		return nil, fmt.Errorf("record the surveys decision: %w", err)
 	}
 	return c, nil
 }

@@ -511,3 +511,43 @@ func TestClosedActivityKeepsAnswersReadOnly(t *testing.T) {
 		t.Error("answers were stored in a closed activity")
 	}
 }
+
+func TestChangingTheSurveysConsent(t *testing.T) {
+	h := newHarness(t, ltitest.Moodle)
+	ctx := context.Background()
+	key := learnerKey(t, h)
+	l, _, body := launchLearner(t, h, ltitest.NewBrowser(), ltitest.LaunchOptions{})
+	l.consent(body, tracker.PurposeSurveys)
+
+	// Declined first, then agrees: the survey starts.
+	_, page := l.get("/consent")
+	resp, body := l.consent(page)
+	if !strings.HasSuffix(resp.Request.URL.Path, "/survey") {
+		t.Fatalf("agreeing after declining: got %s, want the survey", resp.Request.URL)
+	}
+	l.post("/survey", l.fill(entry(t, h), body))
+	if rs, _ := h.db.LearnerResponses(ctx, key); len(rs) != 1 || len(rs[0].Answers) == 0 {
+		t.Fatalf("answers not stored: %+v", rs)
+	}
+
+	// Then refuses the surveys: the answers go, the refusal stays.
+	_, page = l.get("/consent")
+	resp, _ = l.consent(page, tracker.PurposeSurveys)
+	if !strings.HasSuffix(resp.Request.URL.Path, "/done") {
+		t.Errorf("refusing: got %s, want the final page", resp.Request.URL)
+	}
+	rs, _ := h.db.LearnerResponses(ctx, key)
+	if len(rs) != 1 || rs[0].Status != tracker.StatusDeclined || len(rs[0].Answers) != 0 {
+		t.Errorf("after refusing the surveys: got %+v, want one declined response without answers", rs)
+	}
+	cs, _ := h.db.Consents(ctx, key)
+	withdrawn := 0
+	for _, c := range cs {
+		if c.WithdrawnAt != nil {
+			withdrawn++
+		}
+	}
+	if withdrawn == 0 {
+		t.Error("no proof kept that the earlier consent was withdrawn")
+	}
+}
