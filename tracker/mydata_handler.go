@@ -52,10 +52,10 @@ func (s *Server) renderMyData(w http.ResponseWriter, r *http.Request, status int
 		if err != nil {
 			return err
 		}
-		pg.Consent = append(pg.Consent, labelValue{pg.T("mydata.consent.given"), formatTime(c.CreatedAt, lang)},
+		pg.Consent = append(pg.Consent, labelValue{pg.T("mydata.consent.given"), formatTime(c.CreatedAt)},
 			labelValue{pg.T("mydata.consent.version"), strconv.Itoa(c.TextVersion)})
 		if c.WithdrawnAt != nil {
-			pg.Consent = append(pg.Consent, labelValue{pg.T("mydata.consent.withdrawn"), formatTime(*c.WithdrawnAt, lang)})
+			pg.Consent = append(pg.Consent, labelValue{pg.T("mydata.consent.withdrawn"), formatTime(*c.WithdrawnAt)})
 		} else {
 			pg.CanWithdraw = true
 			for _, purpose := range Purposes {
@@ -126,7 +126,7 @@ func describeAnswer(it *Item, a Answer, lang string) string {
 	return strings.Join(parts, "; ")
 }
 
-func formatTime(t time.Time, lang string) string {
+func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 

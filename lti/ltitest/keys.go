@@ -12,8 +12,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net/http"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
 )
 
 // Key is a platform signing key. KID, Alg and Private never change after
@@ -130,43 +132,24 @@ func (p *Platform) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	w.Write(doc)
 }
 
-// publicJWK is one key of the set, fields in Moodle's certs.php order.
-type publicJWK struct {
-	Kty string `json:"kty"`
-	Alg string `json:"alg,omitempty"`
-	Kid string `json:"kid"`
-	Crv string `json:"crv,omitempty"`
-	X   string `json:"x,omitempty"`
-	Y   string `json:"y,omitempty"`
-	E   string `json:"e,omitempty"`
-	N   string `json:"n,omitempty"`
-	Use string `json:"use"`
-}
-
+// jwksLocked builds the served JWK Set with jwx from the published keys'
+// public halves: kid, use sig, and alg unless the key omits it.
 func (p *Platform) jwksLocked() []byte {
-	set := struct {
-		Keys []publicJWK `json:"keys"`
-	}{Keys: []publicJWK{}}
+	set := jwk.NewSet()
 	for _, k := range p.keys {
 		if k.unpublished {
 			continue
 		}
-		j := publicJWK{Alg: k.Alg, Kid: k.KID, Use: "sig"}
-		if k.omitAlg {
-			j.Alg = ""
+		pub, err := jwk.FromRaw(k.Private.Public())
+		if err != nil {
+			panic(fmt.Sprintf("ltitest: public JWK of %s: %v", k.KID, err))
 		}
-		switch pub := k.Private.Public().(type) {
-		case *rsa.PublicKey:
-			j.Kty = "RSA"
-			j.N = b64(pub.N.Bytes())
-			j.E = b64(big.NewInt(int64(pub.E)).Bytes())
-		case *ecdsa.PublicKey:
-			size := (pub.Curve.Params().BitSize + 7) / 8
-			j.Kty, j.Crv = "EC", pub.Curve.Params().Name
-			j.X = b64(pub.X.FillBytes(make([]byte, size)))
-			j.Y = b64(pub.Y.FillBytes(make([]byte, size)))
+		_ = pub.Set(jwk.KeyIDKey, k.KID)
+		_ = pub.Set(jwk.KeyUsageKey, "sig")
+		if !k.omitAlg {
+			_ = pub.Set(jwk.AlgorithmKey, jwa.SignatureAlgorithm(k.Alg))
 		}
-		set.Keys = append(set.Keys, j)
+		_ = set.AddKey(pub)
 	}
 	doc, _ := json.Marshal(set)
 	return doc
