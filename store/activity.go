@@ -54,6 +54,21 @@ func (db *DB) Activity(ctx context.Context, id int64) (*tracker.Activity, error)
 	return a, nil
 }
 
+// ActivityAt loads the activity of (platform, context, resource link).
+// ErrNotFound when absent.
+func (db *DB) ActivityAt(ctx context.Context, platformID int64, contextID, resourceLinkID string) (*tracker.Activity, error) {
+	a, err := scanActivity(db.reader.QueryRowContext(ctx, `SELECT `+activityColumns+`
+		FROM activities WHERE platform_id = ? AND context_id = ? AND resource_link_id = ?`,
+		platformID, contextID, resourceLinkID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tracker.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("activity at %d %s %s: %w", platformID, contextID, resourceLinkID, err)
+	}
+	return a, nil
+}
+
 // SaveActivity stores the settings of the existing activity a.ID: titles,
 // instrument, grading, opening window and respondent visibility, with
 // UpdatedAt (now when zero). Where it sits (platform, context, resource

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -102,4 +103,18 @@ func TestRemovePlatformRemovesActivities(t *testing.T) {
 	}
 	_, err := db.Activity(ctx, a.ID)
 	assertErr(t, "Activity after RemovePlatform", err, tracker.ErrNotFound)
+}
+
+func TestActivityAt(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	p := addPlatform(t, db, "https://lms.example.org", "c1", "1")
+	if _, err := db.ActivityAt(ctx, p.ID, "c", "r"); !errors.Is(err, tracker.ErrNotFound) {
+		t.Fatalf("absent: got %v, want ErrNotFound", err)
+	}
+	made := addActivity(t, db, p.ID, "c", "r")
+	got, err := db.ActivityAt(ctx, p.ID, "c", "r")
+	if err != nil || got.ID != made.ID || got.Title != made.Title || got.InstrumentID != "entry" {
+		t.Errorf("got %+v %v, want the activity made", got, err)
+	}
 }

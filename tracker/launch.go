@@ -38,7 +38,6 @@ type LoginStart struct {
 	Binding       string // the secret the browser presents at launch (cookie or platform storage)
 	StorageTarget string // the platform's postMessage storage frame, if offered
 	StorageOrigin string // origin of the platform's auth endpoint: the postMessage target origin
-	Platform      *Platform
 }
 
 // Refusal is a refused login or launch, with what the log and the error
@@ -77,7 +76,7 @@ func (l *Launcher) Begin(ctx context.Context, req lti.LoginRequest) (*LoginStart
 		return nil, refuse(lti.Errorf(lti.ReasonUnknownDeployment, "deployment %q is not registered", req.DeploymentID))
 	}
 	now := l.Now().UTC()
-	start := &LoginStart{State: lti.RandomToken(), Binding: lti.RandomToken(), Platform: p, StorageTarget: req.StorageTarget}
+	start := &LoginStart{State: lti.RandomToken(), Binding: lti.RandomToken(), StorageTarget: req.StorageTarget}
 	nonce := lti.RandomToken()
 	authURL, err := lti.AuthRequest{
 		AuthURL: p.AuthURL, ClientID: p.ClientID, RedirectURI: RedirectURI(l.BaseURL),

@@ -101,6 +101,15 @@ type Place struct {
 // names a known one, else the default.
 func (s *Surveys) Activity(ctx context.Context, p Place) (*Activity, error) {
 	lc := p.Context
+	// Read first: every learner page needs the activity, and only a first
+	// launch or a renamed course or activity needs a write.
+	a, err := s.Store.ActivityAt(ctx, p.PlatformID, lc.ContextID, lc.ResourceLinkID)
+	if err == nil && a.ContextTitle == lc.ContextTitle && a.Title == lc.ResourceLinkTitle {
+		return a, nil
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
 	choice := DefaultInstrumentID
 	if id := lc.Custom["instrument"]; id != "" && id != ConsentInstrumentID {
 		if _, _, err := s.Instrument(ctx, id, 0); err == nil {

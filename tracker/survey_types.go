@@ -137,6 +137,9 @@ type SurveyStore interface {
 	// link), creating it from a when absent; on an existing one it updates
 	// ContextTitle and Title only.
 	EnsureActivity(ctx context.Context, a *Activity) (*Activity, error)
+	// ActivityAt loads the activity of (platform, context, resource link).
+	// ErrNotFound when absent.
+	ActivityAt(ctx context.Context, platformID int64, contextID, resourceLinkID string) (*Activity, error)
 	// Activity loads an activity by id. ErrNotFound when absent.
 	Activity(ctx context.Context, id int64) (*Activity, error)
 	// SaveActivity stores an activity's settings.
