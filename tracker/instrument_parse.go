@@ -348,18 +348,12 @@ func (c *definitionChecker) options(report func(string, ...any), it *Item) {
 			name = fmt.Sprintf("#%d", i+1)
 		}
 		switch {
-		case o.Code == "":
-			report("option %s has no code", name)
-		case !optionCodePattern.MatchString(o.Code) || len(o.Code) > maxIDLength:
-			report("option code %q must match %s", o.Code, optionCodePattern)
-		case codes[o.Code]:
-			report("option code %q is used twice", o.Code)
+		case !checkCode(report, "option", name, o.Code, codes):
 		case o.Code == PreferNotCode:
 			report("option code %q is reserved: set prefer_not_to_say instead", o.Code)
 		case o.Code == OtherCode && it.Other:
 			report("option code %q is reserved when other is set", o.Code)
 		}
-		codes[o.Code] = true
 		c.text(report, fmt.Sprintf("option %q label", name), o.Label, true)
 		if o.Exclusive && it.Type != MultipleChoice {
 			report("option %q: exclusive only applies to multiple_choice", name)
@@ -379,6 +373,23 @@ func (c *definitionChecker) options(report func(string, ...any), it *Item) {
 	}
 }
 
+// checkCode reports an option or row code that is missing, malformed or
+// used twice among seen, records it, and tells whether it was sound.
+func checkCode(report func(string, ...any), kind, name, code string, seen map[string]bool) bool {
+	defer func() { seen[code] = true }()
+	switch {
+	case code == "":
+		report("%s %s has no code", kind, name)
+	case !optionCodePattern.MatchString(code) || len(code) > maxIDLength:
+		report("%s code %q must match %s", kind, code, optionCodePattern)
+	case seen[code]:
+		report("%s code %q is used twice", kind, code)
+	default:
+		return true
+	}
+	return false
+}
+
 func (c *definitionChecker) rows(report func(string, ...any), it *Item) {
 	if len(it.Rows) == 0 {
 		report("matrix needs rows")
@@ -389,15 +400,7 @@ func (c *definitionChecker) rows(report func(string, ...any), it *Item) {
 		if name == "" {
 			name = fmt.Sprintf("#%d", i+1)
 		}
-		switch {
-		case r.Code == "":
-			report("row %s has no code", name)
-		case !optionCodePattern.MatchString(r.Code) || len(r.Code) > maxIDLength:
-			report("row code %q must match %s", r.Code, optionCodePattern)
-		case codes[r.Code]:
-			report("row code %q is used twice", r.Code)
-		}
-		codes[r.Code] = true
+		checkCode(report, "row", name, r.Code, codes)
 		c.text(report, fmt.Sprintf("row %q label", name), r.Label, true)
 		if r.Exclusive || r.Specify {
 			report("row %q: exclusive and specify do not apply to rows", name)
