@@ -50,6 +50,7 @@ type ToolConfig struct {
 	LoginURL      string   // initiate_login_uri
 	RedirectURIs  []string // compared byte for byte, as Moodle and Open edX do
 	TargetLinkURI string   // the launch URL placed in target_link_uri
+	JWKSURL       string   // the tool's public keyset, for client assertions
 }
 
 // Platform is a running fake LMS. Issuer, ClientID and DeploymentID are
@@ -76,6 +77,7 @@ type Platform struct {
 	authErrors  []string
 	launchSeq   int
 	lastLaunch  LaunchOptions // the options of the last initiation, for Moodle's launch.php
+	tokens      tokenState
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -224,11 +226,6 @@ func (p *Platform) AuthErrors() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.authErrors...)
-}
-
-// serveToken stands in for the OAuth2 token endpoint until it is written.
-func (p *Platform) serveToken(w http.ResponseWriter, r *http.Request) {
-	writeText(w, http.StatusNotImplemented, "token endpoint not implemented by ltitest yet")
 }
 
 func (p *Platform) lookupClient(id string) (client, bool) {
