@@ -78,6 +78,7 @@ type Platform struct {
 	launchSeq   int
 	lastLaunch  LaunchOptions // the options of the last initiation, for Moodle's launch.php
 	tokens      tokenState
+	ags         agsState
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -135,6 +136,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/api/lti_consumer/v1/launch/", p.serveAuth)
 		mux.HandleFunc("/api/lti_consumer/v1/token/{config}", p.serveToken)
 		mux.HandleFunc("GET /api/lti_consumer/v1/public_keysets/{config}", p.serveJWKS)
+		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-ags/{item}/scores", p.serveScore)
 	default:
 		p.paths = paths{
 			auth:  "/mod/lti/auth.php",
@@ -145,6 +147,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/mod/lti/token.php", p.serveToken)
 		mux.HandleFunc("GET /mod/lti/certs.php", p.serveJWKS)
 		mux.HandleFunc("GET /mod/lti/launch.php", p.serveMoodleLaunch)
+		mux.HandleFunc("POST /mod/lti/services.php/{course}/lineitems/{item}/lineitem/scores", p.serveScore)
 	}
 	p.server.Start()
 	return p
