@@ -79,6 +79,7 @@ type Platform struct {
 	lastLaunch  LaunchOptions // the options of the last initiation, for Moodle's launch.php
 	tokens      tokenState
 	ags         agsState
+	deepLinks   []DeepLinkReturn
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -137,6 +138,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/api/lti_consumer/v1/token/{config}", p.serveToken)
 		mux.HandleFunc("GET /api/lti_consumer/v1/public_keysets/{config}", p.serveJWKS)
 		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-ags/{item}/scores", p.serveScore)
+		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-dl/response", p.serveDeepLinkReturn)
 	default:
 		p.paths = paths{
 			auth:  "/mod/lti/auth.php",
@@ -148,6 +150,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("GET /mod/lti/certs.php", p.serveJWKS)
 		mux.HandleFunc("GET /mod/lti/launch.php", p.serveMoodleLaunch)
 		mux.HandleFunc("POST /mod/lti/services.php/{course}/lineitems/{item}/lineitem/scores", p.serveScore)
+		mux.HandleFunc("POST /mod/lti/contentitem_return.php", p.serveDeepLinkReturn)
 	}
 	p.server.Start()
 	return p
