@@ -80,6 +80,7 @@ type Platform struct {
 	tokens      tokenState
 	ags         agsState
 	deepLinks   []DeepLinkReturn
+	roster      rosterState
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -139,6 +140,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("GET /api/lti_consumer/v1/public_keysets/{config}", p.serveJWKS)
 		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-ags/{item}/scores", p.serveScore)
 		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-dl/response", p.serveDeepLinkReturn)
+		mux.HandleFunc("GET /api/lti_consumer/v1/lti/{config}/memberships", p.serveMembers)
 	default:
 		p.paths = paths{
 			auth:  "/mod/lti/auth.php",
@@ -151,6 +153,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("GET /mod/lti/launch.php", p.serveMoodleLaunch)
 		mux.HandleFunc("POST /mod/lti/services.php/{course}/lineitems/{item}/lineitem/scores", p.serveScore)
 		mux.HandleFunc("POST /mod/lti/contentitem_return.php", p.serveDeepLinkReturn)
+		mux.HandleFunc("GET /mod/lti/services.php/CourseSection/{course}/bindings/{binding}/memberships", p.serveMembers)
 	}
 	p.server.Start()
 	return p
