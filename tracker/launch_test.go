@@ -258,24 +258,16 @@ func form(t *testing.T, b *ltitest.Browser, h *harness, opts ltitest.LaunchOptio
 }
 
 func TestStateRejections(t *testing.T) {
-	ctx := context.Background()
-
 	t.Run("same token posted twice", func(t *testing.T) {
 		h := newHarness(t, ltitest.Moodle)
 		b := ltitest.NewBrowser()
 		f := form(t, b, h, ltitest.LaunchOptions{})
-		resp, err := b.PostForm(ctx, f.Action, f.Fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, b, f.Action, f.Fields)
 		readBody(t, resp)
 		if resp.StatusCode != http.StatusSeeOther || h.launches() != 1 {
 			t.Fatalf("first post: got %d and %d sessions, want 303 and 1", resp.StatusCode, h.launches())
 		}
-		resp, err = b.PostForm(ctx, f.Action, f.Fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp = mustPost(t, b, f.Action, f.Fields)
 		readBody(t, resp)
 		if resp.StatusCode != http.StatusUnauthorized || h.lastReason() != string(lti.ReasonStateReplayed) {
 			t.Errorf("replay: got %d %q, want 401 state_replayed", resp.StatusCode, h.lastReason())
@@ -291,10 +283,7 @@ func TestStateRejections(t *testing.T) {
 		first := form(t, b, h, ltitest.LaunchOptions{})
 		second := form(t, b, h, ltitest.LaunchOptions{})
 		fields := url.Values{"id_token": first.Fields["id_token"], "state": second.Fields["state"]}
-		resp, err := b.PostForm(ctx, second.Action, fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, b, second.Action, fields)
 		refused(t, h, resp, http.StatusUnauthorized, lti.ReasonNonceMismatch)
 	})
 
@@ -303,10 +292,7 @@ func TestStateRejections(t *testing.T) {
 		b := ltitest.NewBrowser()
 		f := form(t, b, h, ltitest.LaunchOptions{})
 		f.Fields.Set("state", lti.RandomToken())
-		resp, err := b.PostForm(ctx, f.Action, f.Fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, b, f.Action, f.Fields)
 		refused(t, h, resp, http.StatusUnauthorized, lti.ReasonStateUnknown)
 	})
 
@@ -315,10 +301,7 @@ func TestStateRejections(t *testing.T) {
 		b := ltitest.NewBrowser()
 		f := form(t, b, h, ltitest.LaunchOptions{})
 		h.advance(11 * time.Minute)
-		resp, err := b.PostForm(ctx, f.Action, f.Fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, b, f.Action, f.Fields)
 		refused(t, h, resp, http.StatusUnauthorized, lti.ReasonStateExpired)
 	})
 
@@ -326,28 +309,19 @@ func TestStateRejections(t *testing.T) {
 		h := newHarness(t, ltitest.Moodle)
 		f := form(t, ltitest.NewBrowser(), h, ltitest.LaunchOptions{})
 		other := ltitest.NewBrowser() // the form posted from another browser: no login cookie
-		resp, err := other.PostForm(ctx, f.Action, f.Fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, other, f.Action, f.Fields)
 		refused(t, h, resp, http.StatusForbidden, lti.ReasonStateUnbound)
 	})
 
 	t.Run("missing state and garbage token", func(t *testing.T) {
 		h := newHarness(t, ltitest.Moodle)
 		b := ltitest.NewBrowser()
-		resp, err := b.PostForm(ctx, h.base+"/lti/launch", url.Values{"id_token": {"garbage"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, b, h.base+"/lti/launch", url.Values{"id_token": {"garbage"}})
 		refused(t, h, resp, http.StatusBadRequest, lti.ReasonMissingParam)
 
 		f := form(t, b, h, ltitest.LaunchOptions{})
 		f.Fields.Set("id_token", "not.a.jwt")
-		resp, err = b.PostForm(ctx, f.Action, f.Fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp = mustPost(t, b, f.Action, f.Fields)
 		refused(t, h, resp, http.StatusBadRequest, lti.ReasonMalformed)
 	})
 
@@ -356,10 +330,7 @@ func TestStateRejections(t *testing.T) {
 		b := ltitest.NewBrowser()
 		f := form(t, b, h, ltitest.LaunchOptions{})
 		fields := url.Values{"state": f.Fields["state"], "error": {"login_required"}, "error_description": {"not logged in"}}
-		resp, err := b.PostForm(ctx, f.Action, fields)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := mustPost(t, b, f.Action, fields)
 		refused(t, h, resp, http.StatusBadRequest, lti.ReasonPlatformError)
 	})
 }
@@ -377,10 +348,7 @@ func TestLaunchRequestLimits(t *testing.T) {
 
 	f := form(t, b, h, ltitest.LaunchOptions{})
 	f.Fields.Set("padding", strings.Repeat("x", 1<<20+1))
-	resp, err = b.PostForm(ctx, f.Action, f.Fields)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = mustPost(t, b, f.Action, f.Fields)
 	refused(t, h, resp, http.StatusRequestEntityTooLarge, "")
 }
 
@@ -391,10 +359,7 @@ func TestNonceReplayRefused(t *testing.T) {
 	h := newHarness(t, ltitest.Moodle)
 	b := ltitest.NewBrowser()
 	f := form(t, b, h, ltitest.LaunchOptions{})
-	resp, err := b.PostForm(ctx, f.Action, f.Fields)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := mustPost(t, b, f.Action, f.Fields)
 	readBody(t, resp)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("first launch: got %d", resp.StatusCode)
@@ -446,4 +411,15 @@ func tokenClaim(t *testing.T, token, name string) string {
 	}
 	v, _ := claims[name].(string)
 	return v
+}
+
+// mustPost posts a form from the browser's current page, failing the
+// test on a transport error.
+func mustPost(t *testing.T, b *ltitest.Browser, action string, fields url.Values) *http.Response {
+	t.Helper()
+	resp, err := b.PostForm(context.Background(), action, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
