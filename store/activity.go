@@ -10,7 +10,7 @@ import (
 )
 
 const activityColumns = `id, platform_id, context_id, resource_link_id, context_title, title,
-	instrument_id, graded, opens_at, closes_at, show_respondents, created_at, updated_at`
+	instrument_id, graded, opens_at, closes_at, show_respondents, line_item, created_at, updated_at`
 
 // EnsureActivity returns the activity of (a.PlatformID, a.ContextID,
 // a.ResourceLinkID). When absent it is created from a, its zero times set
@@ -24,14 +24,14 @@ func (db *DB) EnsureActivity(ctx context.Context, a *tracker.Activity) (*tracker
 		var err error
 		got, err = scanActivity(tx.QueryRowContext(ctx, `INSERT INTO activities (platform_id, context_id,
 			resource_link_id, context_title, title, instrument_id, graded, opens_at, closes_at,
-			show_respondents, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			show_respondents, line_item, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (platform_id, context_id, resource_link_id) DO UPDATE SET
 				context_title = excluded.context_title, title = excluded.title,
 				updated_at = excluded.updated_at
 			RETURNING `+activityColumns,
 			a.PlatformID, a.ContextID, a.ResourceLinkID, a.ContextTitle, a.Title, a.InstrumentID,
-			a.Graded, nullMillis(a.OpensAt), nullMillis(a.ClosesAt), a.ShowRespondents,
+			a.Graded, nullMillis(a.OpensAt), nullMillis(a.ClosesAt), a.ShowRespondents, a.LineItem,
 			millis(created), millis(updated)))
 		return err
 	})
@@ -100,7 +100,7 @@ func scanActivity(row scanner) (*tracker.Activity, error) {
 		created, updated int64
 	)
 	err := row.Scan(&a.ID, &a.PlatformID, &a.ContextID, &a.ResourceLinkID, &a.ContextTitle, &a.Title,
-		&a.InstrumentID, &a.Graded, &opens, &closes, &a.ShowRespondents, &created, &updated)
+		&a.InstrumentID, &a.Graded, &opens, &closes, &a.ShowRespondents, &a.LineItem, &created, &updated)
 	if err != nil {
 		return nil, err
 	}

@@ -113,10 +113,17 @@ func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, co
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM responses WHERE learner = ? AND activity_id IN
-			(SELECT id FROM activities WHERE platform_id = ? AND context_id = ?)`,
-			learner, platformID, contextID)
-		return err
+		// The learner also leaves the "launched" counts: withdrawn learners
+		// disappear from every report.
+		for _, table := range []string{"responses", "activity_learners"} {
+			_, err = tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE learner = ? AND activity_id IN
+				(SELECT id FROM activities WHERE platform_id = ? AND context_id = ?)`,
+				learner, platformID, contextID)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("withdraw consent of %s in %d/%s: %w", learner, platformID, contextID, err)

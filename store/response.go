@@ -19,9 +19,10 @@ import (
 //
 // It is one write transaction: concurrent saves (two tabs submitting the
 // same page) queue on the single writer connection, and the last one
-// leaves its whole page, never a mixture. ErrNotFound when the activity is
-// absent.
-func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []string) error {
+// leaves its whole page, never a mixture. The outbox items out (a score
+// for a completion) commit in the same transaction. ErrNotFound when the
+// activity is absent.
+func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []string, out ...*tracker.OutboxItem) error {
 	started, updated := stamp(r.StartedAt, db.now), stamp(r.UpdatedAt, db.now)
 	values := make(map[string]string, len(itemIDs))
 	for _, item := range itemIDs {
@@ -57,6 +58,11 @@ func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []s
 		for _, item := range itemIDs {
 			if err := saveAnswer(ctx, tx, id, item, values, millis(updated)); err != nil {
 				return fmt.Errorf("item %s: %w", item, err)
+			}
+		}
+		for _, it := range out {
+			if err := enqueue(ctx, tx, it, db.now); err != nil {
+				return err
 			}
 		}
 		return nil

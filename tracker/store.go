@@ -96,6 +96,8 @@ type LaunchSession struct {
 // transaction. Times passed in are UTC.
 type Store interface {
 	SurveyStore
+	OutboxStore
+	RosterStore
 
 	Ping(ctx context.Context) error
 

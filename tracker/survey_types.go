@@ -60,8 +60,11 @@ type Activity struct {
 	ClosesAt       *time.Time
 	// ShowRespondents lets the instructor see that a given learner answered.
 	ShowRespondents bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// LineItem is the AGS line item the scores go to: the launch's
+	// lineitem claim, or the one found or created for this resource link.
+	LineItem  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // StoredInstrument is one version of an instrument definition as stored.
@@ -164,8 +167,9 @@ type SurveyStore interface {
 	// SaveResponse creates or updates the learner's response in the
 	// activity: status, page, timestamps, and the answers to the given
 	// item ids (an item in itemIDs without an entry in r.Answers is
-	// deleted). Concurrent saves are serialized; each is atomic. Sets r.ID.
-	SaveResponse(ctx context.Context, r *Response, itemIDs []string) error
+	// deleted). Concurrent saves are serialized; each is atomic. The
+	// outbox items out commit in the same transaction. Sets r.ID.
+	SaveResponse(ctx context.Context, r *Response, itemIDs []string, out ...*OutboxItem) error
 	// LearnerResponses lists every response of a learner with where it
 	// was given, answers included, oldest first.
 	LearnerResponses(ctx context.Context, learner string) ([]ResponseSummary, error)
