@@ -47,6 +47,7 @@ type LaunchOptions struct {
 	ContextID      string            // default: the fixture's course "2" (Moodle URLs follow it)
 	Custom         map[string]string // merged over the profile's custom claim
 	Anonymous      bool              // no sub and no personal data
+	NoLineItem     bool              // no lineitem in the AGS claim, as for an activity added without a grade
 	PII            bool              // Open edX: the course shares name and email
 	Audiences      []string          // more audiences: aud becomes an array and azp = client_id
 	TargetLinkURI  string            // default: ToolConfig.TargetLinkURI
@@ -154,6 +155,9 @@ func (p *Platform) Claims(opts LaunchOptions, clientID, nonce string) map[string
 			delete(claims, k)
 		}
 		delete(object(claims, claimExt), "user_username")
+	}
+	if ags, ok := claims[lti.ClaimAGSEndpoint].(map[string]any); ok && opts.NoLineItem {
+		delete(ags, "lineitem")
 	}
 	if opts.Mutate != nil {
 		opts.Mutate(claims)

@@ -79,6 +79,7 @@ type Platform struct {
 	lastLaunch  LaunchOptions // the options of the last initiation, for Moodle's launch.php
 	tokens      tokenState
 	ags         agsState
+	lineItems   lineItemState
 	deepLinks   []DeepLinkReturn
 	roster      rosterState
 }
@@ -139,6 +140,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/api/lti_consumer/v1/token/{config}", p.serveToken)
 		mux.HandleFunc("GET /api/lti_consumer/v1/public_keysets/{config}", p.serveJWKS)
 		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-ags/{item}/scores", p.serveScore)
+		mux.HandleFunc("/api/lti_consumer/v1/lti/{config}/lti-ags", p.serveLineItems)
 		mux.HandleFunc("POST /api/lti_consumer/v1/lti/{config}/lti-dl/response", p.serveDeepLinkReturn)
 		mux.HandleFunc("GET /api/lti_consumer/v1/lti/{config}/memberships", p.serveMembers)
 	default:
@@ -152,6 +154,7 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("GET /mod/lti/certs.php", p.serveJWKS)
 		mux.HandleFunc("GET /mod/lti/launch.php", p.serveMoodleLaunch)
 		mux.HandleFunc("POST /mod/lti/services.php/{course}/lineitems/{item}/lineitem/scores", p.serveScore)
+		mux.HandleFunc("/mod/lti/services.php/{course}/lineitems", p.serveLineItems)
 		mux.HandleFunc("POST /mod/lti/contentitem_return.php", p.serveDeepLinkReturn)
 		mux.HandleFunc("GET /mod/lti/services.php/CourseSection/{course}/bindings/{binding}/memberships", p.serveMembers)
 	}
