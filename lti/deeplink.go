@@ -55,7 +55,7 @@ func (k *ToolKey) DeepLinkingResponse(reg Registration, deploymentID string, s *
 		if !slices.Contains(s.AcceptTypes, it.Type) {
 			return "", Errorf(ReasonBadParam, "the platform does not accept %q items", it.Type)
 		}
-		if !s.AcceptLineItem {
+		if !s.LineItemsAccepted() {
 			it.LineItem = nil
 		}
 		out[i] = it
@@ -80,4 +80,10 @@ func (k *ToolKey) DeepLinkingResponse(reg Registration, deploymentID string, s *
 		return "", fmt.Errorf("sign deep linking response: %w", err)
 	}
 	return string(signed), nil
+}
+
+// LineItemsAccepted reports whether a line item in a link may be sent:
+// unless the platform said accept_lineitem false, it may use it.
+func (s *DeepLinkingSettings) LineItemsAccepted() bool {
+	return s.AcceptLineItem == nil || *s.AcceptLineItem
 }

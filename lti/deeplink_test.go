@@ -19,7 +19,9 @@ func settingsOf(t *testing.T, p *ltitest.Platform) *lti.DeepLinkingSettings {
 	s := &lti.DeepLinkingSettings{}
 	s.ReturnURL, _ = m["deep_link_return_url"].(string)
 	s.AcceptMultiple, _ = m["accept_multiple"].(bool)
-	s.AcceptLineItem, _ = m["accept_lineitem"].(bool)
+	if v, ok := m["accept_lineitem"].(bool); ok {
+		s.AcceptLineItem = &v
+	}
 	for _, v := range m["accept_types"].([]any) {
 		s.AcceptTypes = append(s.AcceptTypes, v.(string))
 	}
@@ -72,8 +74,8 @@ func TestDeepLinkingResponseAcceptedByMoodle(t *testing.T) {
 	if first["custom"].(map[string]any)["instrument"] != "entry" {
 		t.Errorf("first item: got %v", first)
 	}
-	if _, ok := first["lineItem"]; ok != s.AcceptLineItem {
-		t.Errorf("lineItem present = %v, want %v (accept_lineitem)", ok, s.AcceptLineItem)
+	if _, ok := first["lineItem"]; ok != s.LineItemsAccepted() {
+		t.Errorf("lineItem present = %v, want %v (accept_lineitem)", ok, s.LineItemsAccepted())
 	}
 
 	// Signed by a key the tool does not publish: refused.
@@ -102,5 +104,34 @@ func TestDeepLinkingResponseHonoursSettings(t *testing.T) {
 	}
 	if _, err := key.DeepLinkingResponse(reg, "1", nil, []lti.ContentItem{link}, time.Now()); err == nil {
 		t.Error("no settings: accepted")
+	}
+}
+
+func TestDeepLinkingDropsLineItemOnlyWhenRefused(t *testing.T) {
+	p := ltitest.NewPlatform(ltitest.Moodle)
+	defer p.Close()
+	key, jwks := toolKeys(t)
+	p.SetTool(ltitest.ToolConfig{LoginURL: "http://tool.invalid/lti/login", JWKSURL: jwks})
+	reg := lti.Registration{Issuer: p.Issuer, ClientID: p.ClientID}
+	refused := false
+	s := settingsOf(t, p)
+	s.AcceptLineItem = &refused
+	items := []lti.ContentItem{{Type: lti.ContentResourceLink, Title: "Exit",
+		LineItem: &lti.LineItemSpec{Label: "Exit", ScoreMaximum: 1}}}
+	signed, err := key.DeepLinkingResponse(reg, p.DeploymentID, s, items, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(s.ReturnURL, url.Values{"JWT": {signed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ci, _ := p.DeepLinkReturns()[0].Claims[lti.ClaimContentItems].([]any)
+	if len(ci) != 1 {
+		t.Fatalf("got %d items", len(ci))
+	}
+	if _, ok := ci[0].(map[string]any)["lineItem"]; ok {
+		t.Error("accept_lineitem false, but the line item was sent")
 	}
 }

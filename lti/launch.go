@@ -89,11 +89,14 @@ type DeepLinkingSettings struct {
 	AcceptTypes               []string
 	AcceptPresentationTargets []string
 	AcceptMultiple            bool
-	AcceptLineItem            bool
-	AutoCreate                bool
-	Title                     string
-	Text                      string
-	Data                      *string // nil when absent; "" must be echoed as ""
+	// AcceptLineItem is nil when the claim leaves accept_lineitem out:
+	// then nothing may be assumed (section 4.4.1), and Moodle 4.5, which
+	// sends none, does create a grade item from a link's lineItem.
+	AcceptLineItem *bool
+	AutoCreate     bool
+	Title          string
+	Text           string
+	Data           *string // nil when absent; "" must be echoed as ""
 }
 
 // HasRole reports whether any of the launch roles equals one of roles, or
@@ -210,15 +213,15 @@ type ltiClaims struct {
 		ServiceVersions       []string `json:"service_versions"`
 	} `json:"https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"`
 	DeepLinking *struct {
-		ReturnURL      string   `json:"deep_link_return_url"`
-		AcceptTypes    []string `json:"accept_types"`
-		AcceptTargets  []string `json:"accept_presentation_document_targets"`
-		AcceptMultiple flexBool `json:"accept_multiple"`
-		AcceptLineItem flexBool `json:"accept_lineitem"`
-		AutoCreate     flexBool `json:"auto_create"`
-		Title          string   `json:"title"`
-		Text           string   `json:"text"`
-		Data           *string  `json:"data"`
+		ReturnURL      string    `json:"deep_link_return_url"`
+		AcceptTypes    []string  `json:"accept_types"`
+		AcceptTargets  []string  `json:"accept_presentation_document_targets"`
+		AcceptMultiple flexBool  `json:"accept_multiple"`
+		AcceptLineItem *flexBool `json:"accept_lineitem"`
+		AutoCreate     flexBool  `json:"auto_create"`
+		Title          string    `json:"title"`
+		Text           string    `json:"text"`
+		Data           *string   `json:"data"`
 	} `json:"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"`
 }
 

@@ -259,8 +259,12 @@ func fillOptional(l *Launch, c *ltiClaims) error {
 	if d := c.DeepLinking; d != nil {
 		l.DeepLinking = &DeepLinkingSettings{
 			ReturnURL: d.ReturnURL, AcceptTypes: d.AcceptTypes, AcceptPresentationTargets: d.AcceptTargets,
-			AcceptMultiple: bool(d.AcceptMultiple), AcceptLineItem: bool(d.AcceptLineItem), AutoCreate: bool(d.AutoCreate),
+			AcceptMultiple: bool(d.AcceptMultiple), AutoCreate: bool(d.AutoCreate),
 			Title: d.Title, Text: d.Text, Data: d.Data,
+		}
+		if d.AcceptLineItem != nil {
+			accept := bool(*d.AcceptLineItem)
+			l.DeepLinking.AcceptLineItem = &accept
 		}
 	}
 	return nil

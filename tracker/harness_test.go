@@ -67,6 +67,7 @@ func newHarness(t testing.TB, profile ltitest.Profile) *harness {
 
 	h.lms.SetTool(ltitest.ToolConfig{
 		LoginURL: h.base + "/lti/login", RedirectURIs: []string{h.base + "/lti/launch"}, TargetLinkURI: h.base + "/lti/launch",
+		JWKSURL: h.base + "/.well-known/jwks.json",
 	})
 	h.register(h.lms.ClientID)
 	return h
@@ -87,6 +88,9 @@ func (h *harness) serve() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	// The platform checks client assertions against real time; a test
+	// that moves the tool's clock must not make them look forged.
+	srv.Tokens.Now = time.Now
 	if err := srv.Prepare(context.Background()); err != nil {
 		h.t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ type landingPage struct {
 	Anonymous    bool
 	DeepLinking  bool
 	Settings     *settingsView
+	// Links for teaching roles to the activity's other pages.
+	GradesURL, RosterURL string
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -32,7 +34,19 @@ func (s *Server) launchPage(r *http.Request) Page {
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	lc := launchContextFrom(r)
 	if !lc.Teaching() && !lc.Anonymous && lc.MessageType == lti.MessageResourceLink {
+		// The "launched" step of the response funnel.
+		pl := s.place(r)
+		a, err := s.Surveys.Activity(r.Context(), pl)
+		if err != nil {
+			return err
+		}
+		if err := s.Store.SeeLearner(r.Context(), a.ID, pl.Learner, s.Surveys.Now().UTC()); err != nil {
+			return err
+		}
 		return s.learnerNext(w, r)
+	}
+	if lc.Teaching() && lc.MessageType == lti.MessageDeepLinkingRequest {
+		return s.deepLinkForm(w, r)
 	}
 	return s.renderInstructor(w, r, http.StatusOK, nil)
 }
@@ -65,6 +79,8 @@ func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status
 			edit(v)
 		}
 		p.Settings = v
+		p.GradesURL = s.launchURL(launchIDFrom(r), "/grades")
+		p.RosterURL = s.launchURL(launchIDFrom(r), "/roster")
 	}
 	return s.Render.Render(w, status, "landing", p)
 }

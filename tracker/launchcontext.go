@@ -22,6 +22,10 @@ type LaunchContext struct {
 	DeploymentID string `json:"deployment_id"`
 	MessageType  string `json:"message_type"`
 	Anonymous    bool   `json:"anonymous,omitempty"`
+	// UserID is the platform's id of the person (sub): a score must name
+	// it. It lives only as long as the launch session and in undelivered
+	// scores.
+	UserID string `json:"sub,omitempty"`
 
 	Role  Role     `json:"role"`
 	Roles []string `json:"roles,omitempty"`
@@ -52,7 +56,7 @@ type LaunchContext struct {
 func newLaunchContext(l *lti.Launch, lang string) LaunchContext {
 	lc := LaunchContext{
 		Issuer: l.Issuer, ClientID: l.ClientID, DeploymentID: l.DeploymentID, MessageType: l.MessageType,
-		Anonymous: l.Subject == "", Role: roleOf(l), Roles: l.Roles,
+		Anonymous: l.Subject == "", UserID: l.Subject, Role: roleOf(l), Roles: l.Roles,
 		ContextID: l.Context.ID, ContextTitle: l.Context.Title, ContextLabel: l.Context.Label,
 		ResourceLinkID: l.ResourceLink.ID, ResourceLinkTitle: l.ResourceLink.Title,
 		Locale: l.Locale(), Lang: lang, DocumentTarget: l.Presentation.DocumentTarget, ReturnURL: l.Presentation.ReturnURL,

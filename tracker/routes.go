@@ -48,6 +48,14 @@ func (s *Server) Handler() http.Handler {
 	a.Handle("/settings", s.requireTeaching(s.errorHandler(s.saveSettings))).Methods(http.MethodPost)
 	a.Handle("/instruments", s.requireTeaching(s.errorHandler(s.uploadInstrument))).Methods(http.MethodPost)
 
+	// LTI Advantage for teaching roles: grade delivery, the roster, and
+	// the deep linking catalogue.
+	a.Handle("/grades", s.requireTeaching(s.errorHandler(s.grades))).Methods(http.MethodGet)
+	a.Handle("/grades/retry", s.requireTeaching(s.errorHandler(s.retryGrade))).Methods(http.MethodPost)
+	a.Handle("/roster", s.requireTeaching(s.errorHandler(s.roster))).Methods(http.MethodGet)
+	a.Handle("/roster/refresh", s.requireTeaching(s.errorHandler(s.refreshRoster))).Methods(http.MethodPost)
+	a.Handle("/deeplink", s.requireTeaching(s.errorHandler(s.deepLinkSubmit))).Methods(http.MethodPost)
+
 	var h http.Handler = r
 	h = limitBody(h)
 	h = securityHeaders(h)

@@ -60,6 +60,12 @@ type Server struct {
 	Catalogs *Catalogs
 	Render   *Renderer
 	Cookies  *CookieStore
+	// Outbox delivers scores (and any other owed message); run it with
+	// Outbox.Run beside the HTTP server.
+	Outbox *Outbox
+	// Tokens gets access tokens for the platforms' services.
+	Tokens   *lti.TokenClient
+	Client   *http.Client // for requests to platforms
 	LoginTTL time.Duration
 	Log      zerolog.Logger
 }
@@ -82,6 +88,11 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	keys := &lti.KeySets{Client: opts.HTTPClient, Now: opts.Now}
+	keyring := NewKeyring(opts)
+	tokens := &lti.TokenClient{Client: opts.HTTPClient, Signer: keyring.Signer, UserAgent: UserAgent(opts.BaseURL), Now: opts.Now}
+	outbox := &Outbox{Store: opts.Store, Now: opts.Now, Log: opts.Log, Senders: map[string]Sender{
+		KindScore: &Grades{Store: opts.Store, Tokens: tokens, Client: opts.HTTPClient, UserAgent: UserAgent(opts.BaseURL)},
+	}}
 	s := &Server{
 		BaseURL: opts.BaseURL,
 		Store:   opts.Store,
@@ -90,8 +101,11 @@ func New(opts Options) (*Server, error) {
 			Validator: &lti.Validator{Keys: keys, Leeway: opts.Leeway, Now: opts.Now},
 			LoginTTL:  opts.LoginTTL, SessionTTL: opts.SessionTTL, Now: opts.Now,
 		},
-		Keys:     NewKeyring(opts),
-		Surveys:  &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now},
+		Keys:     keyring,
+		Surveys:  &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now, Notify: outbox.Wake},
+		Outbox:   outbox,
+		Tokens:   tokens,
+		Client:   opts.HTTPClient,
 		Catalogs: cat,
 		Render:   render,
 		Cookies:  NewCookieStore(opts.Store, opts.Secrets.SessionKey, opts.Now),
@@ -109,6 +123,10 @@ func (s *Server) Prepare(ctx context.Context) error {
 	}
 	return s.Surveys.InstallBuiltins(ctx)
 }
+
+// UserAgent is how ASTRE names itself to platforms (Canvas refuses
+// service requests without a User-Agent).
+func UserAgent(baseURL string) string { return "ASTRE/1 (+" + baseURL + ")" }
 
 // NewKeyring builds the keyring alone, for commands that manage keys
 // without serving.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type Surveys struct {
 	Store   SurveyStore
 	Secrets Secrets
 	Now     func() time.Time
+	// Notify is called after a change queued an outbox item (a score), so
+	// the worker delivers it now rather than at its next poll. May be nil.
+	Notify func()
 
 	parsed sync.Map // "id@version" → *versioned
 }
@@ -117,9 +121,11 @@ func (s *Surveys) Activity(ctx context.Context, p Place) (*Activity, error) {
 		}
 	}
 	now := s.Now().UTC()
+	// A link placed by deep linking says whether completion is graded.
+	graded := slices.Contains([]string{"1", "true", "yes"}, lc.Custom["graded"])
 	return s.Store.EnsureActivity(ctx, &Activity{
 		PlatformID: p.PlatformID, ContextID: lc.ContextID, ResourceLinkID: lc.ResourceLinkID,
-		ContextTitle: lc.ContextTitle, Title: lc.ResourceLinkTitle, InstrumentID: choice,
+		ContextTitle: lc.ContextTitle, Title: lc.ResourceLinkTitle, InstrumentID: choice, Graded: graded,
 		CreatedAt: now, UpdatedAt: now,
 	})
 }
@@ -186,6 +192,7 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	if err := s.Store.SaveConsent(ctx, c); err != nil {
 		return nil, fmt.Errorf("save consent: %w", err)
 	}
+	err = nil // no contact to keep is not an error (Open edX without PII)
 	if c.Purposes[PurposeFollowup] && len(contact) > 0 {
 		err = s.Store.SaveContact(ctx, &Contact{Learner: p.Learner, PlatformID: p.PlatformID, Sealed: contact, UpdatedAt: now})
 	} else if !c.Purposes[PurposeFollowup] {
@@ -207,7 +214,7 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	default:
 		return c, nil
 	}
-	if err := s.Store.SaveResponse(ctx, r, nil); err != nil {
+	if err := s.save(ctx, r, nil, scoreItem(p, a, r)); err != nil {
 		return nil, fmt.Errorf("record the surveys decision: %w", err)
 	}
 	return c, nil
@@ -230,6 +237,7 @@ func (s *Surveys) response(ctx context.Context, p Place, a *Activity) (*Response
 
 // Survey is a learner's position in an activity's instrument.
 type Survey struct {
+	Place      Place
 	Activity   *Activity
 	Instrument *Instrument
 	Response   *Response
@@ -249,7 +257,7 @@ func (s *Surveys) Survey(ctx context.Context, p Place, a *Activity, c *Consent) 
 	if err != nil {
 		return nil, err
 	}
-	sv := &Survey{Activity: a, Instrument: in, Response: r, Consent: c}
+	sv := &Survey{Place: p, Activity: a, Instrument: in, Response: r, Consent: c}
 	for i := range in.Pages {
 		pg := &in.Pages[i]
 		if pg.Sensitive && !c.Granted(PurposeSensitive) {
@@ -334,6 +342,7 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 	r.Answers = kept
 	r.UpdatedAt = now
 	next := sv.NextPage(index, kept)
+	var score *OutboxItem
 	switch {
 	case back:
 		r.Page = sv.PrevPage(index, kept)
@@ -342,6 +351,7 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 		if r.Status != StatusCompleted {
 			r.Status = StatusCompleted
 			r.CompletedAt = &now
+			score = scoreItem(sv.Place, sv.Activity, r)
 		}
 		ids = allItemIDs(sv.Instrument) // drop answers that later choices hid
 	default:
@@ -351,7 +361,22 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 		r.Status = StatusInProgress // the learner later granted the surveys
 		r.CompletedAt = nil
 	}
-	return s.Store.SaveResponse(ctx, r, ids)
+	return s.save(ctx, r, ids, score)
+}
+
+// save stores a response and, in the same transaction, the score it
+// earns when score is not nil; then the outbox worker is woken.
+func (s *Surveys) save(ctx context.Context, r *Response, ids []string, score *OutboxItem) error {
+	if score == nil {
+		return s.Store.SaveResponse(ctx, r, ids)
+	}
+	if err := s.Store.SaveResponse(ctx, r, ids, score); err != nil {
+		return err
+	}
+	if s.Notify != nil {
+		s.Notify()
+	}
+	return nil
 }
 
 func onlyRequired(err error) bool {

@@ -54,6 +54,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	defer stopPurge()
 	go purgeLoop(purgeCtx, e)
+	// The outbox worker stops after the HTTP server drained, so a score
+	// queued by the last requests is still attempted or left leased-free
+	// for the next start.
+	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
+	outboxDone := make(chan error, 1)
+	go func() { outboxDone <- srv.Outbox.Run(outboxCtx) }()
+	defer func() {
+		stopOutbox()
+		if err := <-outboxDone; err != nil {
+			e.log.Warn().Err(err).Msg("outbox stop")
+		}
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
