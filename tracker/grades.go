@@ -34,13 +34,13 @@ type scorePayload struct {
 	Timestamp      time.Time `json:"timestamp"`
 }
 
-// scoreItem is the outbox item that gives the learner credit for a
+// ScoreItem is the outbox item that gives the learner credit for a
 // finished activity, or nil when none is owed: the activity is not
 // graded, the launch offers no score service, or the response is not
 // finished. Declining the surveys earns the same credit as completing
 // them and the score carries no comment, so the gradebook cannot tell
 // the two apart: declining has no detriment (DOMAIN.md).
-func scoreItem(p Place, a *Activity, r *Response) *OutboxItem {
+func ScoreItem(p Place, a *Activity, r *Response) *OutboxItem {
 	lc := p.Context
 	if !a.Graded || lc == nil || lc.AGS == nil || lc.UserID == "" || r.CompletedAt == nil ||
 		(r.Status != StatusCompleted && r.Status != StatusDeclined) || !slices.Contains(lc.AGS.Scope, lti.ScopeScore) {

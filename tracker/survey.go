@@ -214,7 +214,7 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	default:
 		return c, nil
 	}
-	if err := s.save(ctx, r, nil, scoreItem(p, a, r)); err != nil {
+	if err := s.save(ctx, r, nil, ScoreItem(p, a, r)); err != nil {
 		return nil, fmt.Errorf("record the surveys decision: %w", err)
 	}
 	return c, nil
@@ -351,7 +351,7 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 		if r.Status != StatusCompleted {
 			r.Status = StatusCompleted
 			r.CompletedAt = &now
-			score = scoreItem(sv.Place, sv.Activity, r)
+			score = ScoreItem(sv.Place, sv.Activity, r)
 		}
 		ids = allItemIDs(sv.Instrument) // drop answers that later choices hid
 	default:

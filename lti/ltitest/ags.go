@@ -18,6 +18,7 @@ type agsState struct {
 	grades     map[string]*float64  // by line item + user: what the gradebook shows
 	received   []ReceivedScore
 	fail       []scoreFailure
+	down       time.Time // every score is refused with 503 until then
 }
 
 // ReceivedScore is one score the fake accepted.
@@ -54,6 +55,14 @@ func (p *Platform) FailScores(n, status int, retryAfter string) {
 	}
 }
 
+// FailScoresFor makes the score endpoints answer 503 for d, as a
+// platform that is down for a while.
+func (p *Platform) FailScoresFor(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ags.down = time.Now().Add(d)
+}
+
 // Scores returns the scores accepted so far, oldest first.
 func (p *Platform) Scores() []ReceivedScore {
 	p.mu.Lock()
@@ -83,6 +92,10 @@ func (p *Platform) serveScore(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if time.Now().Before(p.ags.down) {
+		writeText(w, http.StatusServiceUnavailable, "down for maintenance")
+		return
+	}
 	if len(p.ags.fail) > 0 {
 		f := p.ags.fail[0]
 		p.ags.fail = p.ags.fail[1:]
