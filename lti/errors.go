@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Reason is a stable, loggable code for why a login or launch was refused.
-// It never contains token content.
+// Reason is a stable, loggable code for why a login, a launch or a
+// dynamic registration was refused. It never contains token content.
 type Reason string
 
 // Reasons for refusing a login or a launch.
@@ -42,6 +42,14 @@ const (
 	ReasonStateReplayed     Reason = "state_replayed"
 	ReasonStateUnbound      Reason = "state_unbound"
 	ReasonPlatformError     Reason = "platform_error"
+)
+
+// Reasons for a dynamic registration that could not be completed.
+const (
+	ReasonConfigUnavailable   Reason = "config_unavailable"   // the OpenID configuration could not be fetched or read
+	ReasonBadConfig           Reason = "bad_config"           // a required field is missing or wrong
+	ReasonIssuerMismatch      Reason = "issuer_mismatch"      // the issuer's host is not the configuration URL's
+	ReasonRegistrationRefused Reason = "registration_refused" // the platform refused the registration or answered unusably
 )
 
 // Error is a refused login or launch: a reason code for logs and branching,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/astre-lti/astre/tracker"
 )
@@ -16,25 +17,33 @@ func (db *DB) AddPlatform(ctx context.Context, p *tracker.Platform) error {
 	created := stamp(p.CreatedAt, db.now)
 	var id int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO platforms
-			(issuer, client_id, auth_url, token_url, jwks_url, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.Issuer, p.ClientID, p.AuthURL, p.TokenURL, p.JWKSURL, millis(created)).Scan(&id)
-		if err != nil {
-			return err
-		}
-		for _, d := range p.Deployments {
-			if err := insertDeployment(ctx, tx, id, d); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		id, err = insertPlatform(ctx, tx, p, created)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("add platform %s %s: %w", p.Issuer, p.ClientID, err)
 	}
 	p.ID, p.CreatedAt = id, created
 	return nil
+}
+
+// insertPlatform inserts a registration and its deployments and returns its id.
+func insertPlatform(ctx context.Context, tx *sql.Tx, p *tracker.Platform, created time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO platforms
+		(issuer, client_id, auth_url, token_url, jwks_url, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.Issuer, p.ClientID, p.AuthURL, p.TokenURL, p.JWKSURL, millis(created)).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range p.Deployments {
+		if err := insertDeployment(ctx, tx, id, d); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
 }
 
 // Platforms lists every registration with its deployments, by issuer then

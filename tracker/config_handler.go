@@ -25,20 +25,22 @@ type ToolConfig struct {
 }
 
 // Config returns the tool's configuration for its base URL.
-func (s *Server) Config() ToolConfig {
-	domain := s.BaseURL
-	if u, err := url.Parse(s.BaseURL); err == nil {
+func (s *Server) Config() ToolConfig { return toolConfigFor(s.BaseURL) }
+
+func toolConfigFor(base string) ToolConfig {
+	domain := base
+	if u, err := url.Parse(base); err == nil {
 		domain = u.Host
 	}
-	launch := RedirectURI(s.BaseURL)
+	launch := RedirectURI(base)
 	return ToolConfig{
 		Title:         "ASTRE",
 		Description:   "Learner tracking surveys for quality assurance (LTI 1.3)",
-		LoginURL:      s.BaseURL + "/lti/login",
+		LoginURL:      base + "/lti/login",
 		LaunchURL:     launch,
 		RedirectURIs:  []string{launch},
 		TargetLinkURI: launch,
-		JWKSURL:       s.BaseURL + "/.well-known/jwks.json",
+		JWKSURL:       base + "/.well-known/jwks.json",
 		Domain:        domain,
 		Scopes: []string{
 			"https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -54,10 +56,14 @@ func (s *Server) Config() ToolConfig {
 type configPage struct {
 	Page
 	Config ToolConfig
+	// Dynamic Registration: the URL platforms on the allowed hosts use.
+	RegisterURL       string
+	RegistrationHosts []string
 }
 
 func (s *Server) configPage(w http.ResponseWriter, r *http.Request) error {
-	p := &configPage{Page: s.newPage(r, s.langFor(r)), Config: s.Config()}
+	p := &configPage{Page: s.newPage(r, s.langFor(r)), Config: s.Config(),
+		RegisterURL: s.BaseURL + "/lti/register", RegistrationHosts: s.Registrar.Hosts}
 	p.Title = p.T("config.title")
 	return s.Render.Render(w, http.StatusOK, "config", p)
 }

@@ -76,6 +76,12 @@ func outcomeOf(err error) outcome {
 			return o
 		}
 		return launchRefused
+	case errors.Is(err, errRegistrationNotAllowed):
+		return outcome{http.StatusForbidden, "register.refused.title", "register.refused.nolink"}
+	case errors.Is(err, errRegistrationLink):
+		return outcome{http.StatusForbidden, "register.refused.title", "register.refused.link"}
+	case errors.Is(err, errRegistrationPlatform):
+		return outcome{http.StatusBadGateway, "register.failed.title", "register.failed.body"}
 	case errors.Is(err, errCSRF):
 		return outcome{http.StatusForbidden, "error.title", "error.csrf"}
 	case errors.Is(err, errMethodNotAllowed):

@@ -26,6 +26,7 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/lti/login", s.errorHandler(s.login)).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/lti/launch", s.errorHandler(s.launch)).Methods(http.MethodPost)
 	r.Handle("/lti/launch/bind", s.errorHandler(s.bind)).Methods(http.MethodPost)
+	r.Handle("/lti/register", s.errorHandler(s.register)).Methods(http.MethodGet)
 
 	// Pages inside a launch: the launch id in the path names the session.
 	a := r.PathPrefix("/s/{launch}").Subrouter()

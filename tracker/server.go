@@ -25,6 +25,10 @@ type Options struct {
 	HTTPClient *http.Client  // for requests to platforms
 	Now        func() time.Time
 	Log        zerolog.Logger
+
+	// RegistrationHosts are the platform hosts allowed to register by
+	// Dynamic Registration without a one-time link.
+	RegistrationHosts []string
 }
 
 func (o *Options) defaults() {
@@ -68,6 +72,9 @@ type Server struct {
 	Client   *http.Client // for requests to platforms
 	LoginTTL time.Duration
 	Log      zerolog.Logger
+
+	// Registrar registers platforms by Dynamic Registration.
+	Registrar *Registrar
 }
 
 // New builds the server and everything it needs from opts.
@@ -112,6 +119,7 @@ func New(opts Options) (*Server, error) {
 		LoginTTL: opts.LoginTTL,
 		Log:      opts.Log,
 	}
+	s.Registrar = NewRegistrar(opts)
 	return s, nil
 }
 

@@ -47,7 +47,7 @@ func (e *env) options(s *settings) tracker.Options {
 	return tracker.Options{
 		Store: e.db, Secrets: e.secrets, BaseURL: s.BaseURL, Leeway: s.Leeway,
 		LoginTTL: s.LoginTTL, SessionTTL: s.SessionTTL, KeyOverlap: s.KeyOverlap,
-		Now: time.Now, Log: e.log,
+		Now: time.Now, Log: e.log, RegistrationHosts: s.registrationHosts(),
 	}
 }
 

@@ -3,7 +3,7 @@
 // Usage:
 //
 //	astre serve                  run the tool
-//	astre platform add|list|remove
+//	astre platform add|list|remove|register-link
 //	astre deployment add|remove
 //	astre keys list|rotate
 //
@@ -49,6 +49,7 @@ const usage = `astre: learner tracking surveys for quality assurance, an LTI 1.3
 Commands:
   serve                          run the tool
   platform add|list|remove       manage registered LTI platforms
+  platform register-link         print a one-time Dynamic Registration link
   deployment add|remove          manage a platform's deployment ids
   keys list|rotate               manage the tool's signing keys
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/astre-lti/astre/tracker"
 )
@@ -19,7 +20,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func platformCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("platform: want add, list or remove: %w", errUsage)
+		return fmt.Errorf("platform: want add, list, remove or register-link: %w", errUsage)
 	}
 	fs, s, err := newFlags("platform "+args[0], getenv, stderr)
 	if err != nil {
@@ -27,6 +28,7 @@ func platformCommand(ctx context.Context, args []string, getenv func(string) str
 	}
 	var p tracker.Platform
 	var deployments listFlag
+	var ttl time.Duration
 	switch args[0] {
 	case "add":
 		fs.StringVar(&p.Issuer, "issuer", "", "platform issuer (iss), e.g. the Moodle wwwroot")
@@ -38,9 +40,11 @@ func platformCommand(ctx context.Context, args []string, getenv func(string) str
 	case "remove":
 		fs.StringVar(&p.Issuer, "issuer", "", "platform issuer")
 		fs.StringVar(&p.ClientID, "client-id", "", "client id")
+	case "register-link":
+		fs.DurationVar(&ttl, "ttl", 24*time.Hour, "how long the one-time Dynamic Registration link stays valid")
 	case "list":
 	default:
-		return fmt.Errorf("platform %q: want add, list or remove: %w", args[0], errUsage)
+		return fmt.Errorf("platform %q: want add, list, remove or register-link: %w", args[0], errUsage)
 	}
 	if err := parseFlags(fs, s, args[1:]); err != nil {
 		return err
@@ -66,6 +70,13 @@ func platformCommand(ctx context.Context, args []string, getenv func(string) str
 			return fmt.Errorf("remove platform: %w", err)
 		}
 		fmt.Fprintf(stdout, "removed %s client %s\n", p.Issuer, p.ClientID)
+	case "register-link":
+		link, expires, err := tracker.NewRegistrar(e.options(s)).NewLink(ctx, ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n\nPaste this URL into Moodle (Manage tools → Tool URL → Add LTI Advantage). It works once, until %s.\n",
+			link, expires.Format(time.RFC3339))
 	case "list":
 		ps, err := e.db.Platforms(ctx)
 		if err != nil {

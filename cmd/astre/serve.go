@@ -114,5 +114,6 @@ Values for the LMS administrator (also at %s/lti/config):
   Tool domain            %s
 
 Register a platform with: astre platform add --issuer ... --client-id ... --auth-url ... --token-url ... --jwks-url ... --deployment-id ...
+or let Moodle register ASTRE itself with a one-time link from: astre platform register-link
 `, addr, baseURL, c.LoginURL, c.LaunchURL, c.JWKSURL, c.Domain)
 }

@@ -195,7 +195,7 @@ func TestCommandErrors(t *testing.T) {
 	}{
 		{nil, "no command"},
 		{[]string{"fly"}, "unknown command"},
-		{[]string{"platform"}, "want add, list or remove"},
+		{[]string{"platform"}, "want add, list, remove or register-link"},
 		{[]string{"platform", "add", "--issuer", "not a url", "--client-id", "c", "--auth-url", "https://a", "--token-url", "https://t", "--jwks-url", "https://j"}, "issuer"},
 		{[]string{"platform", "remove", "--issuer", "https://x", "--client-id", "c"}, "not found"},
 		{[]string{"deployment", "add", "--issuer", "https://x"}, "required"},

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,8 @@ type settings struct {
 	LoginTTL   time.Duration
 	SessionTTL time.Duration
 	KeyOverlap time.Duration
+
+	RegistrationHosts string // comma-separated
 }
 
 // setting describes one flag and its environment equivalent, for the
@@ -37,12 +40,13 @@ var settingTable = []setting{
 	{"login-ttl", "ASTRE_LOGIN_TTL", "10m", "how long a login waits for its launch"},
 	{"session-ttl", "ASTRE_SESSION_TTL", "8h", "how long a launch session lasts"},
 	{"key-overlap", "ASTRE_KEY_OVERLAP", "24h", "how long a rotated key is published before it signs"},
+	{"registration-hosts", "ASTRE_REGISTRATION_HOSTS", "", "platform hosts allowed to use Dynamic Registration without a one-time link, comma-separated"},
 }
 
 // register adds the settings flags to fs, with defaults from getenv. A
 // malformed environment value is an error, never silently ignored.
 func (s *settings) register(fs *flag.FlagSet, getenv func(string) string) error {
-	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat}
+	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat, "registration-hosts": &s.RegistrationHosts}
 	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap}
 	for _, st := range settingTable {
 		def := st.def
@@ -77,7 +81,23 @@ func (s *settings) check() error {
 	if s.DataDir == "" {
 		return fmt.Errorf("--data-dir must not be empty")
 	}
+	for _, h := range s.registrationHosts() {
+		if strings.ContainsAny(h, "/?#@ ") {
+			return fmt.Errorf("--registration-hosts: %q is not a host such as moodle.example.org or moodle.example.org:8443", h)
+		}
+	}
 	return nil
+}
+
+// registrationHosts splits the allow-list, dropping empty entries.
+func (s *settings) registrationHosts() []string {
+	var hosts []string
+	for _, h := range strings.Split(s.RegistrationHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
 }
 
 func (s *settings) dbPath() string { return filepath.Join(s.DataDir, "astre.db") }

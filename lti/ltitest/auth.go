@@ -24,16 +24,20 @@ type Initiation struct {
 // lti_message_hint, so the id_token minted by the auth endpoint carries
 // them, and returns the request the browser must send to the tool.
 func (p *Platform) Initiate(opts LaunchOptions) (Initiation, error) {
-	tool := p.Tool()
-	if tool.LoginURL == "" {
-		return Initiation{}, errors.New("ltitest: no tool login URL: call SetTool first")
-	}
 	clientID := opts.ClientID
 	if clientID == "" {
 		clientID = p.ClientID
 	}
-	if _, ok := p.lookupClient(clientID); !ok {
+	c, ok := p.lookupClient(clientID)
+	if !ok {
 		return Initiation{}, fmt.Errorf("ltitest: unknown client_id %q", clientID)
+	}
+	if c.pending {
+		return Initiation{}, fmt.Errorf("ltitest: tool %q is pending: an administrator must activate it (ActivateClient)", clientID)
+	}
+	tool := p.toolFor(clientID)
+	if tool.LoginURL == "" {
+		return Initiation{}, errors.New("ltitest: no tool login URL: call SetTool first")
 	}
 	target := opts.TargetLinkURI
 	if target == "" {
@@ -139,7 +143,7 @@ func (p *Platform) checkAuth(q url.Values) (*pendingLogin, string) {
 		return nil, fmt.Sprintf("unauthorized_client: unknown client_id %q", clientID)
 	}
 	redirect := q.Get("redirect_uri")
-	if !slices.Contains(p.Tool().RedirectURIs, redirect) {
+	if !slices.Contains(p.toolFor(clientID).RedirectURIs, redirect) {
 		return nil, fmt.Sprintf("invalid_request: redirect_uri %q is not registered", redirect)
 	}
 	for _, name := range []string{"state", "nonce", "login_hint", "lti_message_hint"} {

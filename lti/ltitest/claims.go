@@ -129,7 +129,7 @@ func (p *Platform) Claims(opts LaunchOptions, clientID, nonce string) map[string
 	}
 	target := opts.TargetLinkURI
 	if target == "" {
-		target = p.Tool().TargetLinkURI
+		target = p.toolFor(clientID).TargetLinkURI
 	}
 	claims[lti.ClaimTargetLinkURI] = target
 	claims[lti.ClaimMessageType] = opts.messageType()

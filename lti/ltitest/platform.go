@@ -82,6 +82,7 @@ type Platform struct {
 	lineItems   lineItemState
 	deepLinks   []DeepLinkReturn
 	roster      rosterState
+	dynreg      dynregState
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -95,6 +96,11 @@ type client struct {
 	deploymentID string
 	configID     string // Open edX LtiConfiguration id, used in service URLs
 	blockID      string // Open edX usage key of the block (resource_link.id)
+
+	// A client registered dynamically has its own tool URLs (nil: the
+	// Platform's) and stays pending until an administrator activates it.
+	tool    *ToolConfig
+	pending bool
 }
 
 // pendingLogin is what the platform remembers between the login initiation
@@ -157,6 +163,8 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/mod/lti/services.php/{course}/lineitems", p.serveLineItems)
 		mux.HandleFunc("POST /mod/lti/contentitem_return.php", p.serveDeepLinkReturn)
 		mux.HandleFunc("GET /mod/lti/services.php/CourseSection/{course}/bindings/{binding}/memberships", p.serveMembers)
+		mux.HandleFunc("GET "+moodleConfigurationPath, p.serveConfiguration)
+		mux.HandleFunc("POST "+moodleRegistrationPath, p.serveRegistration)
 	}
 	p.server.Start()
 	return p

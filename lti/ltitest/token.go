@@ -83,7 +83,6 @@ func (p *Platform) Issued(accessToken string) (IssuedToken, bool) {
 func (p *Platform) serveToken(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.tokens.requests++
-	tool := p.tool
 	p.mu.Unlock()
 	oauthError := func(code, desc string) {
 		w.Header().Set("Content-Type", "application/json")
@@ -103,12 +102,18 @@ func (p *Platform) serveToken(w http.ResponseWriter, r *http.Request) {
 		oauthError("invalid_request", "client_assertion_type")
 		return
 	}
-	set, err := jwk.Fetch(r.Context(), tool.JWKSURL)
+	raw := f.Get("client_assertion")
+	// The keyset is the asserted client's, read before verifying as
+	// Moodle does to find the tool type.
+	var unverified struct {
+		Iss string `json:"iss"`
+	}
+	_ = json.Unmarshal(payloadOf(raw), &unverified)
+	set, err := jwk.Fetch(r.Context(), p.toolFor(unverified.Iss).JWKSURL)
 	if err != nil {
 		oauthError("invalid_client", "tool keyset unavailable")
 		return
 	}
-	raw := f.Get("client_assertion")
 	tok, err := jwt.Parse([]byte(raw), jwt.WithKeySet(set), jwt.WithValidate(true), jwt.WithAudience(p.TokenURL()),
 		jwt.WithAcceptableSkew(time.Minute))
 	if err != nil {
