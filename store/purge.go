@@ -8,8 +8,9 @@ import (
 )
 
 // expiring are the tables whose rows end at expires_at. Each has an index
-// on that column, so a purge reads only what it deletes.
-var expiring = []string{"login_states", "used_nonces", "browser_sessions", "launch_sessions"}
+// on that column, so a purge reads only what it deletes, except the
+// registration links, a handful of rows an operator mints by hand.
+var expiring = []string{"login_states", "used_nonces", "browser_sessions", "launch_sessions", "registration_links"}
 
 // PurgeExpired deletes login states, nonces, browser and launch sessions
 // expired at now, in one transaction, and returns how many rows went.

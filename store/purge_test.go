@@ -23,6 +23,7 @@ func TestPurgeExpired(t *testing.T) {
 			db.UseNonce(ctx, p.Issuer, "n"+id, exp),
 			db.SaveBrowserSession(ctx, &tracker.BrowserSession{ID: "b" + id, Name: "n", ExpiresAt: exp}),
 			db.SaveLaunch(ctx, launchSession("l"+id, p.ID, exp)),
+			db.AddRegistrationLink(ctx, &tracker.RegistrationLink{TokenHash: "r" + id, CreatedAt: t0, ExpiresAt: exp}),
 		}
 		for _, err := range steps {
 			if err != nil {
