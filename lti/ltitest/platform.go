@@ -81,6 +81,7 @@ type Platform struct {
 	ags         agsState
 	deepLinks   []DeepLinkReturn
 	roster      rosterState
+	course      *Course // the course page, set by SetCourse
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -151,6 +152,8 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/mod/lti/token.php", p.serveToken)
 		mux.HandleFunc("GET /mod/lti/certs.php", p.serveJWKS)
 		mux.HandleFunc("GET /mod/lti/launch.php", p.serveMoodleLaunch)
+		mux.HandleFunc("GET /course/view.php", p.serveCourse)
+		mux.HandleFunc("GET /mod/lti/storage.php", p.serveStorageFrame)
 		mux.HandleFunc("POST /mod/lti/services.php/{course}/lineitems/{item}/lineitem/scores", p.serveScore)
 		mux.HandleFunc("POST /mod/lti/contentitem_return.php", p.serveDeepLinkReturn)
 		mux.HandleFunc("GET /mod/lti/services.php/CourseSection/{course}/bindings/{binding}/memberships", p.serveMembers)
