@@ -84,3 +84,46 @@ func waitPath(t *testing.T, frame *browsertest.Tab, suffix string) {
 	}
 	frame.Fatalf("navigation", "got %s, want a page ending in %s", frame.Location(), suffix)
 }
+
+// focused describes document.activeElement.
+type focused struct {
+	Tag      string `json:"tag"`
+	Type     string `json:"type"`
+	Answered bool   `json:"answered"` // a radio whose group has an answer
+	Submit   bool   `json:"submit"`   // the main form's forward button
+}
+
+const describeFocus = `(function () {
+  var e = document.activeElement;
+  var inForm = !!e.closest("main form");
+  return {
+    tag: e.tagName, type: e.type || "",
+    answered: e.type === "radio" && !!document.querySelector('input[name="' + e.name + '"]:checked'),
+    submit: inForm && e.tagName === "BUTTON" && e.type === "submit" && e.value !== "back"
+  };
+})()`
+
+// answerWithKeyboard answers the page's choice questions and submits it
+// with Tab, Space and Enter only, as a person without a mouse does: Tab
+// moves through the page, Space picks the focused option of a question
+// still unanswered, Enter on the form's button sends it.
+func answerWithKeyboard(t *testing.T, tab *browsertest.Tab) {
+	t.Helper()
+	browsertest.Eval[bool](tab, "mark the document", `window.astreOldDocument = true`)
+	for presses := 0; presses < 200; presses++ {
+		tab.Do("press Tab", chromedp.KeyEvent("\t"))
+		f := browsertest.Eval[focused](tab, "focus", describeFocus)
+		switch {
+		case f.Type == "radio" && !f.Answered:
+			tab.Do("press Space", chromedp.KeyEvent(" "))
+		case f.Submit:
+			tab.Do("press Enter", chromedp.KeyEvent("\r"))
+			waitNewDocument(t, tab)
+			if n := browsertest.Eval[int](tab, "error summary", `document.querySelectorAll(".error-summary").length`); n > 0 {
+				tab.Fatalf("keyboard", "the page refused the keyboard's answers: %s", tab.Text(".error-summary"))
+			}
+			return
+		}
+	}
+	tab.Fatalf("keyboard", "200 presses of Tab never reached the form's button on %s", tab.Location())
+}

@@ -18,8 +18,14 @@ import (
 // directory: the tool on http://localhost:PORT, the demo LMS on
 // http://127.0.0.1:PORT.
 func testDemo(t *testing.T, o demoOptions) *demoRun {
+	d, _ := testDemoLogs(t, o)
+	return d
+}
+
+// testDemoLogs is testDemo with the tool's log (JSON lines, info level).
+func testDemoLogs(t *testing.T, o demoOptions) (*demoRun, *lockedBuffer) {
 	t.Helper()
-	env := map[string]string{"ASTRE_DATA_DIR": t.TempDir(), "ASTRE_LOG_LEVEL": "warn"}
+	env := map[string]string{"ASTRE_DATA_DIR": t.TempDir(), "ASTRE_LOG_LEVEL": "info"}
 	getenv := func(k string) string { return env[k] }
 	fs, s, err := newFlags("demo", getenv, &lockedBuffer{})
 	if err != nil {
@@ -40,7 +46,7 @@ func testDemo(t *testing.T, o demoOptions) *demoRun {
 			t.Logf("tool log:\n%s", logs.String())
 		}
 	})
-	return d
+	return d, logs
 }
 
 // lmsOrigin is the demo LMS's origin, the top-level site of the course.
@@ -54,9 +60,9 @@ func TestBrowser(t *testing.T) {
 	plain := testDemo(t, demoOptions{})
 	blocked := testDemo(t, demoOptions{})
 	refused := testDemo(t, demoOptions{})
-	stored := testDemo(t, demoOptions{storage: true})
-	tour := testDemo(t, demoOptions{deepLinking: true})
-	_ = tour
+	stored, storedLog := testDemoLogs(t, demoOptions{storage: true})
+	keys := testDemo(t, demoOptions{})
+	staff := testDemo(t, demoOptions{deepLinking: true})
 	b := browsertest.Start(t, browsertest.Options{Refuse: []browsertest.CookieRefusal{
 		{Origin: refused.toolURL, TopLevel: refused.lmsOrigin()},
 		{Origin: stored.toolURL, TopLevel: stored.lmsOrigin()},
@@ -68,7 +74,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("allow third-party cookies: %v", err)
 		}
 		checkCookiePolicy(t, tab, plain, true)
-		frame := launchFromCourse(t, tab, plain, "learner", "/s/")
+		frame := launchFromCourse(t, tab, plain, "learner", plain.toolURL+"/s/")
 		completeEntrySurvey(t, frame)
 	})
 	t.Run("LearnerInFrameThirdPartyCookiesBlocked", func(t *testing.T) {
@@ -77,19 +83,66 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("block third-party cookies: %v", err)
 		}
 		checkCookiePolicy(t, tab, blocked, false)
-		frame := launchFromCourse(t, tab, blocked, "learner", "/s/")
+		frame := launchFromCourse(t, tab, blocked, "learner", blocked.toolURL+"/s/")
 		completeEntrySurvey(t, frame)
+	})
+	t.Run("CookieRefusedNewWindow", func(t *testing.T) {
+		tab := b.NewTab(t)
+		frame := launchFromCourse(t, tab, refused, "learner", refused.toolURL+"/lti/launch")
+		waitPath(t, frame, "/lti/launch")
+		frame.Axe("error")
+		if n := browsertest.Eval[int](frame, "new-window link", `document.querySelectorAll("main a.button[target=_blank]").length`); n != 1 {
+			frame.Fatalf("error", "in the frame: got %d new-window links at %s, want the unbound launch page with one", n, frame.Location())
+		}
+		browsertest.Eval[bool](frame, "open a new window", `(document.querySelector("main a.button[target=_blank]").click(), true)`)
+		win := tab.Window(refused.toolURL + "/s/")
+		completeEntrySurvey(t, win)
+	})
+	t.Run("PlatformStorageWithoutCookies", func(t *testing.T) {
+		tab := b.NewTab(t)
+		frame := launchFromCourse(t, tab, stored, "learner", stored.toolURL+"/s/")
+		// The cookie was refused: the tool bound the launch through the
+		// platform's storage frame.
+		if log := storedLog.String(); !strings.Contains(log, `"pending_binding":true`) || !strings.Contains(log, `"event":"bind","outcome":"accepted"`) {
+			t.Fatalf("the launch was not bound through platform storage; tool log:\n%s", log)
+		}
+		completeEntrySurvey(t, frame)
+	})
+	t.Run("Instructor", func(t *testing.T) {
+		tab := b.NewTab(t)
+		frame := launchFromCourse(t, tab, staff, "instructor", staff.toolURL+"/s/")
+		waitPath(t, frame, "/")
+		frame.Axe("settings")
+		browsertest.Eval[bool](frame, "grade the activity", `(document.getElementById("graded").checked = true)`)
+		submit(t, frame, `#settings-title ~ form button[type="submit"]`)
+		if saved := frame.Text(`p.note[role="status"]`); saved == "" || !strings.Contains(frame.Location(), "saved=1") {
+			frame.Fatalf("settings", "after saving: got %s, want the settings page saying they were saved", frame.Location())
+		}
+		if !browsertest.Eval[bool](frame, "graded kept", `document.getElementById("graded").checked`) {
+			frame.Errorf("settings", "the saved setting did not stick")
+		}
+	})
+	t.Run("Keyboard", func(t *testing.T) {
+		tab := b.NewTab(t)
+		tab.Do("launch at top level", chromedp.Navigate(keys.lms.URL()+"/mod/lti/launch.php?id=1&as=learner2"))
+		waitPath(t, tab, "/consent")
+		answerWithKeyboard(t, tab)
+		waitPath(t, tab, "/survey")
+		answerWithKeyboard(t, tab)
+		waitPath(t, tab, "/survey")
+		if got := browsertest.Eval[int](tab, "page", `+document.querySelector("main input[name=page]").value`); got != 1 {
+			tab.Fatalf("survey", "after the first survey page: got page index %d, want 1", got)
+		}
 	})
 }
 
 // launchFromCourse opens the demo course, clicks the user's launch button
-// and returns the activity frame once its document is under the tool's
-// path.
-func launchFromCourse(t *testing.T, tab *browsertest.Tab, d *demoRun, user, path string) *browsertest.Tab {
+// and returns the activity frame once its document URL has the prefix.
+func launchFromCourse(t *testing.T, tab *browsertest.Tab, d *demoRun, user, prefix string) *browsertest.Tab {
 	t.Helper()
 	tab.Do("open the course", chromedp.Navigate(d.courseURL), chromedp.WaitVisible(chromedp.CSS(`button[value="`+user+`"]`)))
 	tab.Do("launch as "+user, chromedp.Click(chromedp.CSS(`button[value="`+user+`"]`), chromedp.NodeVisible))
-	return tab.Frame(d.toolURL + path)
+	return tab.Frame(prefix)
 }
 
 // completeEntrySurvey gives consent and answers every page of the survey

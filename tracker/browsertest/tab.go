@@ -95,29 +95,47 @@ func (tab *Tab) Location() string {
 // own process, as a target of its own, which this attaches to.
 func (tab *Tab) Frame(prefix string) *Tab {
 	tab.t.Helper()
+	f := tab.attach("iframe", prefix)
+	f.top = tab.top
+	return f
+}
+
+// Window returns a window (or tab) opened by a page, such as an "open in
+// a new window" link, once its document URL starts with prefix.
+func (tab *Tab) Window(prefix string) *Tab {
+	tab.t.Helper()
+	w := tab.attach("page", prefix)
+	w.top = w
+	return w
+}
+
+// attach waits for a target of the type whose URL starts with prefix and
+// attaches to it; the target stays open when the test ends.
+func (tab *Tab) attach(typ, prefix string) *Tab {
+	tab.t.Helper()
 	deadline := time.Now().Add(stepTimeout)
 	for {
 		infos, err := chromedp.Targets(tab.ctx)
 		if err != nil {
-			tab.Fatalf("frame", "list targets: %v", err)
+			tab.Fatalf(typ, "list targets: %v", err)
 		}
 		for _, info := range infos {
-			if info.Type != "iframe" || !strings.HasPrefix(info.URL, prefix) {
+			if info.Type != typ || !strings.HasPrefix(info.URL, prefix) {
 				continue
 			}
 			ctx, cancel := chromedp.NewContext(tab.ctx, chromedp.WithTargetID(info.TargetID), chromedp.WithDetachOnCancel())
 			tab.t.Cleanup(cancel)
 			if err := chromedp.Do(ctx); err != nil {
-				tab.Fatalf("frame", "attach to frame %s: %v", info.URL, err)
+				tab.Fatalf(typ, "attach to %s %s: %v", typ, info.URL, err)
 			}
-			return &Tab{t: tab.t, ctx: ctx, b: tab.b, top: tab.top}
+			return &Tab{t: tab.t, ctx: ctx, b: tab.b}
 		}
 		if time.Now().After(deadline) {
 			var urls []string
 			for _, info := range infos {
 				urls = append(urls, info.Type+" "+info.URL)
 			}
-			tab.Fatalf("frame", "no iframe at %s; targets: %s", prefix, strings.Join(urls, ", "))
+			tab.Fatalf(typ, "no %s at %s; targets: %s", typ, prefix, strings.Join(urls, ", "))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
