@@ -134,6 +134,7 @@ func TestBrowser(t *testing.T) {
 			tab.Fatalf("survey", "after the first survey page: got page index %d, want 1", got)
 		}
 	})
+	t.Run("Accessibility", func(t *testing.T) { testAccessibility(t, b) })
 }
 
 // launchFromCourse opens the demo course, clicks the user's launch button

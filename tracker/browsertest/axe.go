@@ -33,10 +33,9 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(function (
 // not bound by the page's Content-Security-Policy) and fails the test,
 // with a screenshot, on any serious or critical violation. kind names the
 // page in the report.
-func (tab *Tab) Axe(kind string) []Violation {
+func (tab *Tab) Axe(kind string) {
 	tab.t.Helper()
-	Eval[bool](tab, "inject axe-core", "(function () { if (!window.axe) {\n"+tab.b.axe+"\n} return true; })()")
-	vs := Eval[[]Violation](tab, "run axe-core", axeRun)
+	vs := tab.Violations()
 	if len(vs) > 0 {
 		var lines []string
 		for _, v := range vs {
@@ -44,5 +43,12 @@ func (tab *Tab) Axe(kind string) []Violation {
 		}
 		tab.Errorf(kind, "axe-core on the %s page (%s): %d serious or critical violations:\n%s", kind, tab.Location(), len(vs), strings.Join(lines, "\n"))
 	}
-	return vs
+}
+
+// Violations runs axe-core in the document shown and returns the serious
+// and critical violations.
+func (tab *Tab) Violations() []Violation {
+	tab.t.Helper()
+	Eval[bool](tab, "inject axe-core", "(function () { if (!window.axe) {\n"+tab.b.axe+"\n} return true; })()")
+	return Eval[[]Violation](tab, "run axe-core", axeRun)
 }
