@@ -2,10 +2,13 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test build lint bench fuzz clean
+.PHONY: run demo test build lint bench fuzz clean
 
 run:
 	$(GO) run ./cmd/astre serve --log-format console
+
+demo:
+	$(GO) run ./cmd/astre demo --log-format console
 
 test: lint
 	$(GO) test -race -count=1 $(PKGS)

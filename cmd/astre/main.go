@@ -3,6 +3,7 @@
 // Usage:
 //
 //	astre serve                  run the tool
+//	astre demo                   run the tool with a demo LMS, to try it in a browser
 //	astre platform add|list|remove|register-link
 //	astre deployment add|remove
 //	astre keys list|rotate
@@ -48,6 +49,7 @@ const usage = `astre: learner tracking surveys for quality assurance, an LTI 1.3
 
 Commands:
   serve                          run the tool
+  demo                           run the tool with a demo course on a demo LMS
   platform add|list|remove       manage registered LTI platforms
   platform register-link         print a one-time Dynamic Registration link
   deployment add|remove          manage a platform's deployment ids
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return demo(ctx, rest, getenv, stdout, stderr)
 	case "platform":
 		return platformCommand(ctx, rest, getenv, stdout, stderr)
 	case "deployment":

@@ -40,14 +40,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	hs := newHTTPServer(srv.Handler())
 	printWelcome(stdout, ln.Addr().String(), s.BaseURL, srv.Config())
 	e.log.Info().Str("addr", ln.Addr().String()).Str("base_url", s.BaseURL).Msg("serving")
 
@@ -82,6 +75,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	e.log.Info().Msg("stopped")
 	return nil
+}
+
+// newHTTPServer is the HTTP server of serve and demo, with timeouts that
+// keep slow clients from holding connections.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
 
 func purgeLoop(ctx context.Context, e *env) {

@@ -65,6 +65,9 @@ func (p *Platform) Initiate(opts LaunchOptions) (Initiation, error) {
 		"client_id":         {clientID},
 		"lti_deployment_id": {p.Deployment(clientID)},
 	}
+	if opts.StorageTarget != "" {
+		params.Set("lti_storage_target", opts.StorageTarget)
+	}
 	method := http.MethodPost
 	if p.Profile == OpenEdX {
 		method = http.MethodGet
@@ -178,7 +181,7 @@ func (p *Platform) refuse(w http.ResponseWriter, msg string) {
 // as it loads, the way Moodle's auth.php answers.
 func autoPostPage(action string, fields url.Values) string {
 	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html><head><title>Redirecting</title></head><body>\n")
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><title>Redirecting</title></head><body>\n")
 	fmt.Fprintf(&b, "<form action=\"%s\" name=\"ltiAuthForm\" id=\"ltiAuthForm\" method=\"post\" enctype=\"application/x-www-form-urlencoded\">\n", html.EscapeString(action))
 	names := make([]string, 0, len(fields))
 	for name := range fields {
@@ -190,6 +193,7 @@ func autoPostPage(action string, fields url.Values) string {
 			fmt.Fprintf(&b, "<input type=\"hidden\" name=\"%s\" value=\"%s\"/>\n", html.EscapeString(name), html.EscapeString(v))
 		}
 	}
+	b.WriteString("<noscript><button type=\"submit\">Continue</button></noscript>\n")
 	b.WriteString("</form>\n<script>document.ltiAuthForm.submit();</script>\n</body></html>\n")
 	return b.String()
 }

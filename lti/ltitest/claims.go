@@ -51,6 +51,7 @@ type LaunchOptions struct {
 	PII            bool              // Open edX: the course shares name and email
 	Audiences      []string          // more audiences: aud becomes an array and azp = client_id
 	TargetLinkURI  string            // default: ToolConfig.TargetLinkURI
+	StorageTarget  string            // lti_storage_target of the login: the platform's postMessage storage frame
 	IssuedAt       time.Time         // default: now
 	// Mutate edits the finished claims, to break any rule.
 	Mutate func(claims map[string]any)

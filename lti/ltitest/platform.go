@@ -83,6 +83,7 @@ type Platform struct {
 	deepLinks   []DeepLinkReturn
 	roster      rosterState
 	dynreg      dynregState
+	course      *Course // the course page, set by SetCourse
 }
 
 // paths are the profile's endpoint paths on the fake's host.
@@ -159,6 +160,8 @@ func NewPlatform(profile Profile) *Platform {
 		mux.HandleFunc("/mod/lti/token.php", p.serveToken)
 		mux.HandleFunc("GET /mod/lti/certs.php", p.serveJWKS)
 		mux.HandleFunc("GET /mod/lti/launch.php", p.serveMoodleLaunch)
+		mux.HandleFunc("GET /course/view.php", p.serveCourse)
+		mux.HandleFunc("GET /mod/lti/storage.php", p.serveStorageFrame)
 		mux.HandleFunc("POST /mod/lti/services.php/{course}/lineitems/{item}/lineitem/scores", p.serveScore)
 		mux.HandleFunc("/mod/lti/services.php/{course}/lineitems", p.serveLineItems)
 		mux.HandleFunc("POST /mod/lti/contentitem_return.php", p.serveDeepLinkReturn)
