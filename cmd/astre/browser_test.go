@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
@@ -120,6 +121,29 @@ func TestBrowser(t *testing.T) {
 		}
 		if !browsertest.Eval[bool](frame, "graded kept", `document.getElementById("graded").checked`) {
 			frame.Errorf("settings", "the saved setting did not stick")
+		}
+	})
+	t.Run("InstructorDeepLinking", func(t *testing.T) {
+		tab := b.NewTab(t)
+		tab.Do("open the course", chromedp.Navigate(staff.courseURL), chromedp.WaitVisible(chromedp.CSS(`input[name="dl"] ~ button`)))
+		tab.Do("add content", chromedp.Click(chromedp.CSS(`input[name="dl"] ~ button`), chromedp.NodeVisible))
+		frame := tab.Frame(staff.toolURL + "/s/")
+		waitPath(t, frame, "/")
+		frame.Axe("deeplink")
+		if !browsertest.Eval[bool](frame, "pick the exit survey", `(document.getElementById("pick-exit").checked = true)`) {
+			frame.Fatalf("deeplink", "the catalogue offers no exit survey")
+		}
+		submit(t, frame, `main form button[type="submit"]`)
+		deadline := time.Now().Add(30 * time.Second)
+		for len(staff.lms.DeepLinkReturns()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := len(staff.lms.DeepLinkReturns()); n != 1 {
+			frame.Fatalf("deeplink", "the LMS accepted %d deep linking responses, want 1 (auto-posted)", n)
+		}
+		tab.Do("reload the course", chromedp.Navigate(staff.courseURL), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if got := tab.Text("main"); !strings.Contains(got, "Your evaluation of the course") {
+			tab.Errorf("course", "the course page does not list the added survey:\n%s", got)
 		}
 	})
 	t.Run("Keyboard", func(t *testing.T) {

@@ -40,7 +40,7 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	var o demoOptions
 	fs.BoolVar(&o.storage, "platform-storage", true, "the demo LMS offers postMessage platform storage")
-	fs.BoolVar(&o.deepLinking, "deep-linking", false, "add the instructor's deep linking button to the course page")
+	fs.BoolVar(&o.deepLinking, "deep-linking", true, "add the instructor's deep linking button to the course page")
 	if err := parseFlags(fs, s, args); err != nil {
 		return err
 	}
