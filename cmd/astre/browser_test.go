@@ -133,7 +133,16 @@ func TestBrowser(t *testing.T) {
 		if !browsertest.Eval[bool](frame, "pick the exit survey", `(document.getElementById("pick-exit").checked = true)`) {
 			frame.Fatalf("deeplink", "the catalogue offers no exit survey")
 		}
-		submit(t, frame, `main form button[type="submit"]`)
+		// The response page posts itself to the LMS, another site: the
+		// frame's target is swapped out, so wait on the LMS, not the frame.
+		if !browsertest.Eval[bool](frame, "send the choice", `(function () {
+  var b = document.querySelector('main form button[type="submit"]');
+  if (!b) { return false; }
+  b.click();
+  return true;
+})()`) {
+			frame.Fatalf("deeplink", "no submit button on the catalogue")
+		}
 		deadline := time.Now().Add(30 * time.Second)
 		for len(staff.lms.DeepLinkReturns()) == 0 && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
