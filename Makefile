@@ -5,7 +5,7 @@ PKGS := ./...
 .PHONY: run test build lint bench fuzz clean
 
 run:
-	$(GO) run ./cmd/astre serve --log-format console
+	$(GO) run ./cmd/astre serve --log-format console --allow-private-targets
 
 test: lint
 	$(GO) test -race -count=1 $(PKGS)

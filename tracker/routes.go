@@ -23,8 +23,8 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/.well-known/jwks.json", s.errorHandler(s.jwks)).Methods(http.MethodGet)
 	r.Handle("/lti/config", s.errorHandler(s.configPage)).Methods(http.MethodGet)
 	r.Handle("/lti/config.json", s.errorHandler(s.configJSON)).Methods(http.MethodGet)
-	r.Handle("/lti/login", s.errorHandler(s.login)).Methods(http.MethodGet, http.MethodPost)
-	r.Handle("/lti/launch", s.errorHandler(s.launch)).Methods(http.MethodPost)
+	r.Handle("/lti/login", s.rateLimit(s.errorHandler(s.login))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/lti/launch", s.rateLimit(s.errorHandler(s.launch))).Methods(http.MethodPost)
 	r.Handle("/lti/launch/bind", s.errorHandler(s.bind)).Methods(http.MethodPost)
 
 	// Pages inside a launch: the launch id in the path names the session.
@@ -50,7 +50,7 @@ func (s *Server) Handler() http.Handler {
 
 	var h http.Handler = r
 	h = limitBody(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.recoverPanic(h)
 	h = gzhttp.GzipHandler(h) // pages shrink about five times for phones on poor connections
 	return s.requestLog(h)
