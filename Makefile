@@ -18,6 +18,18 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# Each fuzz target runs FUZZTIME (CI: the default); failures are written to
+# the package's testdata/fuzz/ and replay in every `make test` once committed.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./lti:FuzzValidate ./lti:FuzzValidateClaims ./tracker:FuzzParseInstrument ./tracker:FuzzSurveyForm
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; \
+	done
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
