@@ -23,6 +23,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := parseFlags(fs, s, args); err != nil {
 		return err
 	}
+	unlock, err := lockDataDir(s.DataDir, false)
+	if err != nil {
+		return fmt.Errorf("serve %s: %w", s.DataDir, err)
+	}
+	defer unlock()
 	e, err := openEnv(ctx, s, getenv, stderr)
 	if err != nil {
 		return err
