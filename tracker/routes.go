@@ -20,6 +20,8 @@ func (s *Server) Handler() http.Handler {
 	r.PathPrefix("/static/").Handler(staticFiles())
 
 	// LTI 1.3: keys, configuration for administrators, login and launch.
+	// s.rateLimit guards the entry points a flood aims at (one bucket per
+	// client address, shared by every route it wraps).
 	r.Handle("/.well-known/jwks.json", s.errorHandler(s.jwks)).Methods(http.MethodGet)
 	r.Handle("/lti/config", s.errorHandler(s.configPage)).Methods(http.MethodGet)
 	r.Handle("/lti/config.json", s.errorHandler(s.configJSON)).Methods(http.MethodGet)
