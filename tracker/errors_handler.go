@@ -82,6 +82,8 @@ func outcomeOf(err error) outcome {
 		return outcome{http.StatusForbidden, "register.refused.title", "register.refused.link"}
 	case errors.Is(err, errRegistrationPlatform):
 		return outcome{http.StatusBadGateway, "register.failed.title", "register.failed.body"}
+	case errors.Is(err, errRateLimited):
+		return outcome{http.StatusTooManyRequests, "error.ratelimit.title", "error.ratelimit"}
 	case errors.Is(err, errCSRF):
 		return outcome{http.StatusForbidden, "error.title", "error.csrf"}
 	case errors.Is(err, errMethodNotAllowed):
@@ -116,9 +118,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	isRefusal := errors.As(err, &refusal)
 	if !isRefusal { // refusals were logged once, with their reason, by the handler
 		var ev *zerolog.Event
-		if o.status >= 500 {
+		switch {
+		case o.status >= 500:
 			ev = log.Error()
-		} else {
+		case o.status == http.StatusTooManyRequests:
+			ev = log.Debug() // a flood must not flood the log too
+		default:
 			ev = log.Info()
 		}
 		ev.Err(err).Int("status", o.status).Msg("request failed")

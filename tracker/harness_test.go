@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/astre-lti/astre/lti"
 	"github.com/astre-lti/astre/lti/ltitest"
 	"github.com/astre-lti/astre/store"
 	"github.com/astre-lti/astre/tracker"
@@ -83,7 +84,8 @@ func (h *harness) serve() {
 	h.t.Cleanup(func() { db.Close() })
 	srv, err := tracker.New(tracker.Options{
 		Store: db, Secrets: testSecrets(), BaseURL: h.base, Now: h.now,
-		Log: zerolog.New(h.logs).Level(zerolog.DebugLevel),
+		HTTPClient: lti.NewHTTPClient(lti.ClientOptions{AllowPrivate: true}), // the fake LMS is on 127.0.0.1
+		Log:        zerolog.New(h.logs).Level(zerolog.DebugLevel),
 	})
 	if err != nil {
 		h.t.Fatal(err)

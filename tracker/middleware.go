@@ -66,19 +66,6 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries. The referrer
-// policy keeps launch ids in URLs from leaking to other sites.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'")
-		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
-	})
-}
-
 // limitBody caps every request body at MaxBodyBytes.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +107,7 @@ func (s *Server) requireCSRF(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			if err := r.ParseMultipartForm(MaxBodyBytes); err != nil {
-				return fmt.Errorf("multipart form: %v: %w", err, ErrInvalid)
+				return fmt.Errorf("multipart form: %w: %w", err, ErrInvalid) // a body over the limit stays a *http.MaxBytesError
 			}
 		} else if err := r.ParseForm(); err != nil {
 			return err

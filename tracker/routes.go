@@ -20,11 +20,13 @@ func (s *Server) Handler() http.Handler {
 	r.PathPrefix("/static/").Handler(staticFiles())
 
 	// LTI 1.3: keys, configuration for administrators, login and launch.
+	// s.rateLimit guards the entry points a flood aims at (one bucket per
+	// client address, shared by every route it wraps).
 	r.Handle("/.well-known/jwks.json", s.errorHandler(s.jwks)).Methods(http.MethodGet)
 	r.Handle("/lti/config", s.errorHandler(s.configPage)).Methods(http.MethodGet)
 	r.Handle("/lti/config.json", s.errorHandler(s.configJSON)).Methods(http.MethodGet)
-	r.Handle("/lti/login", s.errorHandler(s.login)).Methods(http.MethodGet, http.MethodPost)
-	r.Handle("/lti/launch", s.errorHandler(s.launch)).Methods(http.MethodPost)
+	r.Handle("/lti/login", s.rateLimit(s.errorHandler(s.login))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/lti/launch", s.rateLimit(s.errorHandler(s.launch))).Methods(http.MethodPost)
 	r.Handle("/lti/launch/bind", s.errorHandler(s.bind)).Methods(http.MethodPost)
 	r.Handle("/lti/register", s.errorHandler(s.register)).Methods(http.MethodGet)
 
@@ -59,7 +61,7 @@ func (s *Server) Handler() http.Handler {
 
 	var h http.Handler = r
 	h = limitBody(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.recoverPanic(h)
 	h = gzhttp.GzipHandler(h) // pages shrink about five times for phones on poor connections
 	return s.requestLog(h)

@@ -22,13 +22,16 @@ type Options struct {
 	LoginTTL   time.Duration // how long a login state waits for its launch
 	SessionTTL time.Duration // how long a launch session lives
 	KeyOverlap time.Duration // how long a rotated key is published before it signs
-	HTTPClient *http.Client  // for requests to platforms
-	Now        func() time.Time
-	Log        zerolog.Logger
-
 	// RegistrationHosts are the platform hosts allowed to register by
 	// Dynamic Registration without a one-time link.
 	RegistrationHosts []string
+	HTTPClient        *http.Client // for requests to platforms; default lti.NewHTTPClient, refusing private addresses
+	RateLimit         RateLimit    // per-address limit on login and launch; zero: none
+	// FrameAncestors are origins allowed to frame ASTRE besides the
+	// registered platforms' issuers and auth URLs.
+	FrameAncestors []string
+	Now            func() time.Time
+	Log            zerolog.Logger
 }
 
 func (o *Options) defaults() {
@@ -46,7 +49,7 @@ func (o *Options) defaults() {
 		o.KeyOverlap = 24 * time.Hour
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		o.HTTPClient = lti.NewHTTPClient(lti.ClientOptions{})
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -75,6 +78,8 @@ type Server struct {
 
 	// Registrar registers platforms by Dynamic Registration.
 	Registrar *Registrar
+	limiter   *addrLimiter // nil: no rate limit
+	ancestors *frameAncestors
 }
 
 // New builds the server and everything it needs from opts.
@@ -93,6 +98,14 @@ func New(opts Options) (*Server, error) {
 	render, err := NewRenderer(cat)
 	if err != nil {
 		return nil, err
+	}
+	var extra []string
+	for _, raw := range opts.FrameAncestors {
+		o, err := origin(raw)
+		if err != nil {
+			return nil, fmt.Errorf("frame ancestor: %w", err)
+		}
+		extra = append(extra, o)
 	}
 	keys := &lti.KeySets{Client: opts.HTTPClient, Now: opts.Now}
 	keyring := NewKeyring(opts)
@@ -118,6 +131,9 @@ func New(opts Options) (*Server, error) {
 		Cookies:  NewCookieStore(opts.Store, opts.Secrets.SessionKey, opts.Now),
 		LoginTTL: opts.LoginTTL,
 		Log:      opts.Log,
+
+		limiter:   newAddrLimiter(opts.RateLimit, opts.Now),
+		ancestors: &frameAncestors{store: opts.Store, extra: extra, now: opts.Now},
 	}
 	s.Registrar = NewRegistrar(opts)
 	return s, nil

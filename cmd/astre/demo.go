@@ -109,6 +109,8 @@ func startDemo(ctx context.Context, s *settings, localBase bool, o demoOptions, 
 		s.BaseURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
 	d := &demoRun{toolURL: s.BaseURL, errc: make(chan error, 1)}
+	// The demo LMS runs on loopback: the tool must be allowed to reach it.
+	s.AllowPrivateTargets = true
 	if d.env, err = openEnv(ctx, s, getenv, stderr); err != nil {
 		ln.Close()
 		return nil, err
@@ -140,7 +142,7 @@ func startDemo(ctx context.Context, s *settings, localBase bool, o demoOptions, 
 		return nil, fmt.Errorf("register the demo LMS: %w", err)
 	}
 	d.courseURL = d.lms.CourseURL()
-	d.hs = newHTTPServer(srv.Handler())
+	d.hs = httpServer(srv.Handler(), serverTimeouts)
 	go func() { d.errc <- d.hs.Serve(ln) }()
 	d.env.log.Info().Str("base_url", s.BaseURL).Str("lms", d.lms.Issuer).Msg("demo serving")
 	return d, nil

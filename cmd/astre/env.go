@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/astre-lti/astre/lti"
 	"github.com/astre-lti/astre/store"
 	"github.com/astre-lti/astre/tracker"
 )
@@ -48,6 +49,8 @@ func (e *env) options(s *settings) tracker.Options {
 		Store: e.db, Secrets: e.secrets, BaseURL: s.BaseURL, Leeway: s.Leeway,
 		LoginTTL: s.LoginTTL, SessionTTL: s.SessionTTL, KeyOverlap: s.KeyOverlap,
 		Now: time.Now, Log: e.log, RegistrationHosts: s.registrationHosts(),
+		HTTPClient: lti.NewHTTPClient(lti.ClientOptions{AllowPrivate: s.AllowPrivateTargets}),
+		RateLimit:  s.limits.rate, FrameAncestors: s.limits.frameAncestors,
 	}
 }
 

@@ -7,6 +7,7 @@
 //	astre platform add|list|remove|register-link
 //	astre deployment add|remove
 //	astre keys list|rotate
+//	astre backup FILE | restore FILE
 //
 // Every subcommand takes the same settings as flags or environment
 // variables (see README.md).
@@ -54,6 +55,8 @@ Commands:
   platform register-link         print a one-time Dynamic Registration link
   deployment add|remove          manage a platform's deployment ids
   keys list|rotate               manage the tool's signing keys
+  backup FILE                    copy the database consistently, also while serving
+  restore FILE                   replace the database with a backup (server stopped)
 
 Run "astre COMMAND -h" for a command's flags.
 `
@@ -77,6 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return deploymentCommand(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return restoreCommand(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

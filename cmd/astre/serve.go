@@ -23,6 +23,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := parseFlags(fs, s, args); err != nil {
 		return err
 	}
+	unlock, err := lockDataDir(s.DataDir, false)
+	if err != nil {
+		return fmt.Errorf("serve %s: %w", s.DataDir, err)
+	}
+	defer unlock()
 	e, err := openEnv(ctx, s, getenv, stderr)
 	if err != nil {
 		return err
@@ -40,7 +45,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
-	hs := newHTTPServer(srv.Handler())
+	hs := httpServer(srv.Handler(), serverTimeouts)
 	printWelcome(stdout, ln.Addr().String(), s.BaseURL, srv.Config())
 	e.log.Info().Str("addr", ln.Addr().String()).Str("base_url", s.BaseURL).Msg("serving")
 
@@ -77,16 +82,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// newHTTPServer is the HTTP server of serve and demo, with timeouts that
-// keep slow clients from holding connections.
-func newHTTPServer(h http.Handler) *http.Server {
+// timeouts bound how long a client may hold a connection: sending its
+// headers, its whole request, waiting for the answer, and idle between
+// requests, so slow or silent clients cannot pile up connections.
+type timeouts struct {
+	readHeader, read, write, idle time.Duration
+}
+
+// serverTimeouts leave room for a learner on a poor connection posting a
+// survey page, and for the slowest page to render.
+var serverTimeouts = timeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 30 * time.Second, idle: 120 * time.Second}
+
+// maxHeaderBytes bounds request headers; an LMS sends a few cookies.
+const maxHeaderBytes = 64 << 10
+
+func httpServer(h http.Handler, t timeouts) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: t.readHeader,
+		ReadTimeout:       t.read,
+		WriteTimeout:      t.write,
+		IdleTimeout:       t.idle,
+		MaxHeaderBytes:    maxHeaderBytes,
 	}
 }
 

@@ -136,7 +136,8 @@ func launchOK(t *testing.T, lms *ltitest.Platform) {
 func TestServeEndToEnd(t *testing.T) {
 	addr := freeAddr(t)
 	base := "http://" + addr
-	env := map[string]string{"ASTRE_ADDR": addr, "ASTRE_BASE_URL": base, "ASTRE_DATA_DIR": t.TempDir(), "ASTRE_LOG_LEVEL": "warn"}
+	env := map[string]string{"ASTRE_ADDR": addr, "ASTRE_BASE_URL": base, "ASTRE_DATA_DIR": t.TempDir(), "ASTRE_LOG_LEVEL": "warn",
+		"ASTRE_ALLOW_PRIVATE_TARGETS": "true"} // the fake LMS runs on 127.0.0.1
 	getenv := func(k string) string { return env[k] }
 
 	srv := startServer(t, getenv, base)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,7 +22,14 @@ type settings struct {
 	SessionTTL time.Duration
 	KeyOverlap time.Duration
 
-	RegistrationHosts string // comma-separated
+	RegistrationHosts   string // comma-separated
+	AllowPrivateTargets bool   // outbound requests may reach non-public addresses
+	RateLimit           string // per-address rate of /lti/login, /lti/launch, ...: "10/s", "600/m" or "off"
+	RateBurst           int
+	TrustedProxies      string // comma-separated addresses or CIDRs, or "none"
+	FrameAncestors      string // extra origins allowed to frame ASTRE, or "none"
+
+	limits limits // RateLimit, TrustedProxies and FrameAncestors, parsed by check
 }
 
 // setting describes one flag and its environment equivalent, for the
@@ -41,13 +49,21 @@ var settingTable = []setting{
 	{"session-ttl", "ASTRE_SESSION_TTL", "8h", "how long a launch session lasts"},
 	{"key-overlap", "ASTRE_KEY_OVERLAP", "24h", "how long a rotated key is published before it signs"},
 	{"registration-hosts", "ASTRE_REGISTRATION_HOSTS", "", "platform hosts allowed to use Dynamic Registration without a one-time link, comma-separated"},
+	{"allow-private-targets", "ASTRE_ALLOW_PRIVATE_TARGETS", "false", "let requests to platforms reach loopback and private addresses (development)"},
+	{"rate-limit", "ASTRE_RATE_LIMIT", "10/s", "requests per client address to login and launch, as N/s or N/m, or off"},
+	{"rate-burst", "ASTRE_RATE_BURST", "100", "requests per client address allowed at once above the rate"},
+	{"trusted-proxies", "ASTRE_TRUSTED_PROXIES", "none", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
+	{"frame-ancestors", "ASTRE_FRAME_ANCESTORS", "none", "comma-separated origins allowed to frame ASTRE besides the registered platforms"},
 }
 
 // register adds the settings flags to fs, with defaults from getenv. A
 // malformed environment value is an error, never silently ignored.
 func (s *settings) register(fs *flag.FlagSet, getenv func(string) string) error {
-	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat, "registration-hosts": &s.RegistrationHosts}
+	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat,
+		"registration-hosts": &s.RegistrationHosts, "rate-limit": &s.RateLimit, "trusted-proxies": &s.TrustedProxies, "frame-ancestors": &s.FrameAncestors}
 	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap}
+	bools := map[string]*bool{"allow-private-targets": &s.AllowPrivateTargets}
+	ints := map[string]*int{"rate-burst": &s.RateBurst}
 	for _, st := range settingTable {
 		def := st.def
 		if v := getenv(st.env); v != "" {
@@ -56,6 +72,22 @@ func (s *settings) register(fs *flag.FlagSet, getenv func(string) string) error 
 		usage := fmt.Sprintf("%s (env %s)", st.usage, st.env)
 		if p, ok := strs[st.flag]; ok {
 			fs.StringVar(p, st.flag, def, usage)
+			continue
+		}
+		if p, ok := bools[st.flag]; ok {
+			b, err := strconv.ParseBool(def)
+			if err != nil {
+				return fmt.Errorf("%s=%q is not true or false", st.env, def)
+			}
+			fs.BoolVar(p, st.flag, b, usage)
+			continue
+		}
+		if p, ok := ints[st.flag]; ok {
+			n, err := strconv.Atoi(def)
+			if err != nil {
+				return fmt.Errorf("%s=%q is not a whole number", st.env, def)
+			}
+			fs.IntVar(p, st.flag, n, usage)
 			continue
 		}
 		d, err := time.ParseDuration(def)
@@ -86,6 +118,11 @@ func (s *settings) check() error {
 			return fmt.Errorf("--registration-hosts: %q is not a host such as moodle.example.org or moodle.example.org:8443", h)
 		}
 	}
+	l, err := parseLimits(s.RateLimit, s.RateBurst, s.TrustedProxies, s.FrameAncestors)
+	if err != nil {
+		return err
+	}
+	s.limits = l
 	return nil
 }
 
