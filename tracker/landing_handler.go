@@ -17,6 +17,7 @@ type landingPage struct {
 	Anonymous    bool
 	DeepLinking  bool
 	Settings     *settingsView
+	FollowupURL  string
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -65,6 +66,7 @@ func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status
 			edit(v)
 		}
 		p.Settings = v
+		p.FollowupURL = s.launchURL(launchIDFrom(r), "/followup")
 	}
 	return s.Render.Render(w, status, "landing", p)
 }

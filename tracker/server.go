@@ -23,6 +23,7 @@ type Options struct {
 	SessionTTL time.Duration // how long a launch session lives
 	KeyOverlap time.Duration // how long a rotated key is published before it signs
 	HTTPClient *http.Client  // for requests to platforms
+	Mail       MailOptions   // follow-up mails
 	Now        func() time.Time
 	Log        zerolog.Logger
 }
@@ -62,6 +63,11 @@ type Server struct {
 	Cookies  *CookieStore
 	LoginTTL time.Duration
 	Log      zerolog.Logger
+	// Outbox delivers mails (and, once wired, scores); Followup is its
+	// mail Sender. Mailbox is set when mails go to files.
+	Outbox   *Outbox
+	Followup *Followup
+	Mailbox  *DirMailer
 }
 
 // New builds the server and everything it needs from opts.
@@ -98,6 +104,11 @@ func New(opts Options) (*Server, error) {
 		LoginTTL: opts.LoginTTL,
 		Log:      opts.Log,
 	}
+	if s.Followup, s.Mailbox, err = newFollowup(opts, s.Surveys, cat); err != nil {
+		return nil, err
+	}
+	s.Outbox = &Outbox{Store: opts.Store, Senders: map[string]Sender{MailKind: s.Followup}, Now: opts.Now, Log: opts.Log}
+	s.Followup.Wake = s.Outbox.Wake
 	return s, nil
 }
 

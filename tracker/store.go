@@ -98,6 +98,7 @@ type Store interface {
 	SurveyStore
 	OutboxStore
 	RosterStore
+	FollowupStore
 
 	Ping(ctx context.Context) error
 

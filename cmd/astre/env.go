@@ -48,6 +48,7 @@ func (e *env) options(s *settings) tracker.Options {
 		Store: e.db, Secrets: e.secrets, BaseURL: s.BaseURL, Leeway: s.Leeway,
 		LoginTTL: s.LoginTTL, SessionTTL: s.SessionTTL, KeyOverlap: s.KeyOverlap,
 		Now: time.Now, Log: e.log,
+		Mail: tracker.MailOptions{SMTPURL: s.SMTPURL, From: s.SMTPFrom, Dir: s.mailDir(), LinkTTL: s.LinkTTL, Spacing: s.MailSpacing},
 	}
 }
 

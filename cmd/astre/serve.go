@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/astre-lti/astre/tracker"
@@ -54,6 +55,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	defer stopPurge()
 	go purgeLoop(purgeCtx, e)
+
+	// The outbox delivers mails; the follow-up scheduler enqueues them.
+	// Both stop, and the outbox gives back its leases, before the database closes.
+	var work sync.WaitGroup
+	workCtx, stopWork := context.WithCancel(ctx)
+	work.Go(func() { srv.Outbox.Run(workCtx) })
+	work.Go(func() { srv.Followup.Run(workCtx) })
+	defer work.Wait()
+	defer stopWork()
+	if u := srv.MailboxURL(); u != "" {
+		fmt.Fprintf(stdout, "\nNo SMTP server set (ASTRE_SMTP_URL): mails are written to %s and listed at\n  %s\n", s.mailDir(), u)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

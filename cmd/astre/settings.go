@@ -10,15 +10,19 @@ import (
 // settings are read by every subcommand the same way: a flag, else its
 // environment variable, else the default.
 type settings struct {
-	Addr       string
-	BaseURL    string
-	DataDir    string
-	LogLevel   string
-	LogFormat  string
-	Leeway     time.Duration
-	LoginTTL   time.Duration
-	SessionTTL time.Duration
-	KeyOverlap time.Duration
+	Addr        string
+	BaseURL     string
+	DataDir     string
+	LogLevel    string
+	LogFormat   string
+	Leeway      time.Duration
+	LoginTTL    time.Duration
+	SessionTTL  time.Duration
+	KeyOverlap  time.Duration
+	SMTPURL     string
+	SMTPFrom    string
+	LinkTTL     time.Duration
+	MailSpacing time.Duration
 }
 
 // setting describes one flag and its environment equivalent, for the
@@ -37,13 +41,19 @@ var settingTable = []setting{
 	{"login-ttl", "ASTRE_LOGIN_TTL", "10m", "how long a login waits for its launch"},
 	{"session-ttl", "ASTRE_SESSION_TTL", "8h", "how long a launch session lasts"},
 	{"key-overlap", "ASTRE_KEY_OVERLAP", "24h", "how long a rotated key is published before it signs"},
+	{"smtp-url", "ASTRE_SMTP_URL", "", "SMTP server for mails, smtp://user:pass@host:587 or smtps://host:465; none: mails go to .eml files"},
+	{"smtp-from", "ASTRE_SMTP_FROM", "", "sender of mails, e.g. \"Course team <astre@example.org>\""},
+	{"link-ttl", "ASTRE_LINK_TTL", "1440h", "how long a follow-up survey link works (60 days)"},
+	{"mail-spacing", "ASTRE_MAIL_SPACING", "2s", "least time between two follow-up mails when many are due"},
 }
 
 // register adds the settings flags to fs, with defaults from getenv. A
 // malformed environment value is an error, never silently ignored.
 func (s *settings) register(fs *flag.FlagSet, getenv func(string) string) error {
-	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat}
-	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap}
+	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat,
+		"smtp-url": &s.SMTPURL, "smtp-from": &s.SMTPFrom}
+	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap,
+		"link-ttl": &s.LinkTTL, "mail-spacing": &s.MailSpacing}
 	for _, st := range settingTable {
 		def := st.def
 		if v := getenv(st.env); v != "" {
@@ -68,7 +78,8 @@ func (s *settings) check() error {
 	durs := []struct {
 		name string
 		d    time.Duration
-	}{{"leeway", s.Leeway}, {"login-ttl", s.LoginTTL}, {"session-ttl", s.SessionTTL}, {"key-overlap", s.KeyOverlap}}
+	}{{"leeway", s.Leeway}, {"login-ttl", s.LoginTTL}, {"session-ttl", s.SessionTTL}, {"key-overlap", s.KeyOverlap},
+		{"link-ttl", s.LinkTTL}, {"mail-spacing", s.MailSpacing}}
 	for _, d := range durs {
 		if d.d <= 0 {
 			return fmt.Errorf("--%s must be a positive duration such as 10m", d.name)
@@ -81,3 +92,6 @@ func (s *settings) check() error {
 }
 
 func (s *settings) dbPath() string { return filepath.Join(s.DataDir, "astre.db") }
+
+// mailDir is where mails are written when no SMTP server is set.
+func (s *settings) mailDir() string { return filepath.Join(s.DataDir, "mail") }

@@ -45,7 +45,11 @@ func TestSettingsFlagEnvDefault(t *testing.T) {
 func TestSettingsTableMatchesREADME(t *testing.T) {
 	readme := readREADME(t)
 	for _, st := range settingTable {
-		row := "| `--" + st.flag + "` | `" + st.env + "` | `" + st.def + "` |"
+		def := "`" + st.def + "`"
+		if st.def == "" {
+			def = "(none)"
+		}
+		row := "| `--" + st.flag + "` | `" + st.env + "` | " + def + " |"
 		if !strings.Contains(readme, row) {
 			t.Errorf("README.md configuration table lacks the row starting %s", row)
 		}
