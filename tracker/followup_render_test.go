@@ -1,7 +1,9 @@
 package tracker
 
 import (
+	"errors"
 	"net/mail"
+	"net/textproto"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,5 +98,18 @@ func TestLinksRefuseTampering(t *testing.T) {
 	}
 	if _, err := parseLink(tok, linkUnsubscribe); err != ErrLinkInvalid {
 		t.Errorf("a survey link used as an unsubscribe link: got %v", err)
+	}
+}
+
+func TestSMTPRepliesLoseAddresses(t *testing.T) {
+	err := classifySMTP("RCPT TO", &textproto.Error{Code: 550, Msg: "5.1.1 <sam@example.invalid>: Recipient address rejected"})
+	var perm *permanentError
+	if !errors.As(err, &perm) || strings.Contains(err.Error(), "sam@") || !strings.Contains(err.Error(), "550") {
+		t.Errorf("550: got %v (permanent %v), want a permanent error without the address", err, perm != nil)
+	}
+	for _, code := range []int{451, 535} {
+		if err := classifySMTP("RCPT TO", &textproto.Error{Code: code, Msg: "later"}); errors.As(err, &perm) {
+			t.Errorf("%d: got a permanent error, want a retry", code)
+		}
 	}
 }

@@ -122,18 +122,26 @@ func (m *SMTPMailer) Deliver(ctx context.Context, from, to string, msg []byte) e
 
 // classifySMTP marks a 5xx reply permanent, except the authentication
 // ones (530, 534, 535): those are the operator's settings, which a retry
-// after a fix can cure. 4xx replies and network errors are retried.
+// after a fix can cure. 4xx replies and network errors are retried. The
+// text, which goes to logs and the outbox, loses any address a server
+// quoted in its reply ("550 <someone@example.org>: no such user").
 func classifySMTP(step string, err error) error {
 	if err == nil {
 		return nil
 	}
-	err = fmt.Errorf("SMTP %s: %w", step, err)
 	var te *textproto.Error
-	if errors.As(err, &te) && te.Code >= 500 && !slices.Contains([]int{530, 534, 535}, te.Code) {
+	if !errors.As(err, &te) {
+		return fmt.Errorf("SMTP %s: %s", step, anyAddress.ReplaceAllString(err.Error(), "<address>"))
+	}
+	err = fmt.Errorf("SMTP %s: %d %s", step, te.Code, anyAddress.ReplaceAllString(te.Msg, "<address>"))
+	if te.Code >= 500 && !slices.Contains([]int{530, 534, 535}, te.Code) {
 		return Permanent(err)
 	}
 	return err
 }
+
+// anyAddress matches what looks like an e-mail address in a server reply.
+var anyAddress = regexp.MustCompile(`[^\s<>@"']+@[^\s<>"']+`)
 
 // DirMailer writes each message as an .eml file into Dir instead of
 // sending it: for development and demonstrations without an SMTP server.
