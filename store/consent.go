@@ -17,23 +17,30 @@ const consentColumns = `id, learner, platform_id, context_id, deployment_id, res
 // SaveConsent inserts a new consent record, setting c.ID (and c.CreatedAt
 // when it was zero). ErrNotFound when c.PlatformID names no platform.
 func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent) error {
-	created := stamp(c.CreatedAt, db.now)
-	purposes, err := purposesJSON(c.Purposes)
+	err := db.write(ctx, func(tx *sql.Tx) error { return insertConsent(ctx, tx, c, db.now) })
 	if err != nil {
 		return fmt.Errorf("save consent of %s: %w", c.Learner, err)
 	}
-	var id int64
-	err = db.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO consents (learner, platform_id, context_id,
-			deployment_id, resource_link_id, text_id, text_version, text_hash, lang, purposes,
-			method, created_at, withdrawn_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.Learner, c.PlatformID, c.ContextID, c.DeploymentID, c.ResourceLinkID,
-			c.TextID, c.TextVersion, c.TextHash, c.Lang, purposes, c.Method,
-			millis(created), nullMillis(c.WithdrawnAt)).Scan(&id)
-	})
+	return nil
+}
+
+// insertConsent inserts c inside tx and sets its ID and CreatedAt.
+func insertConsent(ctx context.Context, tx *sql.Tx, c *tracker.Consent, now func() time.Time) error {
+	created := stamp(c.CreatedAt, now)
+	purposes, err := purposesJSON(c.Purposes)
 	if err != nil {
-		return fmt.Errorf("save consent of %s: %w", c.Learner, err)
+		return err
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO consents (learner, platform_id, context_id,
+		deployment_id, resource_link_id, text_id, text_version, text_hash, lang, purposes,
+		method, created_at, withdrawn_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.Learner, c.PlatformID, c.ContextID, c.DeploymentID, c.ResourceLinkID,
+		c.TextID, c.TextVersion, c.TextHash, c.Lang, purposes, c.Method,
+		millis(created), nullMillis(c.WithdrawnAt)).Scan(&id)
+	if err != nil {
+		return err
 	}
 	c.ID, c.CreatedAt = id, created
 	return nil
@@ -113,9 +120,9 @@ func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, co
 				return err
 			}
 		}
-		// The learner also leaves the "launched" counts: withdrawn learners
-		// disappear from every report.
-		for _, table := range []string{"responses", "activity_learners"} {
+		// The learner also leaves the "launched" counts and the follow-up
+		// waves: withdrawn learners disappear from every report.
+		for _, table := range []string{"responses", "activity_learners", "followups"} {
 			_, err = tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE learner = ? AND activity_id IN
 				(SELECT id FROM activities WHERE platform_id = ? AND context_id = ?)`,
 				learner, platformID, contextID)

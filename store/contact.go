@@ -40,8 +40,9 @@ func (db *DB) Contact(ctx context.Context, learner string, platformID int64) (*t
 		c       tracker.Contact
 		updated int64
 	)
-	err := db.reader.QueryRowContext(ctx, `SELECT learner, platform_id, sealed, updated_at FROM contacts
-		WHERE learner = ? AND platform_id = ?`, learner, platformID).Scan(&c.Learner, &c.PlatformID, &c.Sealed, &updated)
+	err := db.reader.QueryRowContext(ctx, `SELECT learner, platform_id, sealed, updated_at, confirmed, confirm_sent
+		FROM contacts WHERE learner = ? AND platform_id = ?`, learner, platformID).Scan(&c.Learner, &c.PlatformID,
+		&c.Sealed, &updated, &c.Confirmed, &c.ConfirmSent)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tracker.ErrNotFound
 	}

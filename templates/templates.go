@@ -3,7 +3,8 @@ package templates
 
 import "embed"
 
-// FS holds every page template and the base layout.
+// FS holds every page template and the base layout, and under mail/ the
+// layouts of the mails (HTML and text).
 //
-//go:embed *.html
+//go:embed *.html mail/*
 var FS embed.FS

@@ -86,6 +86,12 @@ func outcomeOf(err error) outcome {
 		return outcome{http.StatusTooManyRequests, "error.ratelimit.title", "error.ratelimit"}
 	case errors.Is(err, errCSRF):
 		return outcome{http.StatusForbidden, "error.title", "error.csrf"}
+	case errors.Is(err, ErrLinkInvalid):
+		return outcome{http.StatusNotFound, "link.invalid.title", "link.invalid.body"}
+	case errors.Is(err, ErrLinkExpired):
+		return outcome{http.StatusGone, "link.expired.title", "link.expired.body"}
+	case errors.Is(err, ErrLinkUsed):
+		return outcome{http.StatusGone, "link.used.title", "link.used.body"}
 	case errors.Is(err, errMethodNotAllowed):
 		return outcome{http.StatusMethodNotAllowed, "error.title", "error.method"}
 	case errors.Is(err, ErrForbidden):
@@ -129,7 +135,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		ev.Err(err).Int("status", o.status).Msg("request failed")
 	}
 
-	p := &errorPage{Page: s.newPage(r, s.langFor(r))}
+	lang := s.langFor(r)
+	var le *langError
+	if errors.As(err, &le) && s.Catalogs.Supported(le.lang) {
+		lang = le.lang // a mailed link told whose page this is
+	}
+	p := &errorPage{Page: s.newPage(r, lang)}
 	p.Title = s.Catalogs.T(p.Lang, o.heading)
 	p.Heading = p.Title
 	p.Message = s.Catalogs.T(p.Lang, o.message)

@@ -35,6 +35,9 @@ type harness struct {
 	// offset moves the tool's clock; the platform keeps real time.
 	mu     sync.Mutex
 	offset time.Duration
+	// mail is how the server sends mails: files in a temporary
+	// directory unless a test sets SMTP and restarts.
+	mail tracker.MailOptions
 }
 
 type syncBuffer struct {
@@ -57,6 +60,7 @@ func (s *syncBuffer) String() string {
 func newHarness(t testing.TB, profile ltitest.Profile) *harness {
 	t.Helper()
 	h := &harness{t: t, logs: &syncBuffer{}, dbPath: filepath.Join(t.TempDir(), "astre.db")}
+	h.mail.Dir = filepath.Join(t.TempDir(), "mail")
 	h.lms = ltitest.NewPlatform(profile)
 	t.Cleanup(h.lms.Close)
 
@@ -83,7 +87,7 @@ func (h *harness) serve() {
 	}
 	h.t.Cleanup(func() { db.Close() })
 	srv, err := tracker.New(tracker.Options{
-		Store: db, Secrets: testSecrets(), BaseURL: h.base, Now: h.now,
+		Store: db, Secrets: testSecrets(), BaseURL: h.base, Now: h.now, Mail: h.mail,
 		HTTPClient: lti.NewHTTPClient(lti.ClientOptions{AllowPrivate: true}), // the fake LMS is on 127.0.0.1
 		Log:        zerolog.New(h.logs).Level(zerolog.DebugLevel),
 	})

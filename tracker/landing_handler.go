@@ -18,7 +18,7 @@ type landingPage struct {
 	DeepLinking  bool
 	Settings     *settingsView
 	// Links for teaching roles to the activity's other pages.
-	GradesURL, RosterURL string
+	GradesURL, RosterURL, FollowupURL string
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -81,6 +81,7 @@ func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status
 		p.Settings = v
 		p.GradesURL = s.launchURL(launchIDFrom(r), "/grades")
 		p.RosterURL = s.launchURL(launchIDFrom(r), "/roster")
+		p.FollowupURL = s.launchURL(launchIDFrom(r), "/followup")
 	}
 	return s.Render.Render(w, status, "landing", p)
 }

@@ -33,7 +33,8 @@ func newBareServer(t *testing.T, edit func(*tracker.Options)) *bareServer {
 	t.Helper()
 	b := &bareServer{now: time.Unix(1_800_000_000, 0)}
 	b.db = openStore(t, b.clock)
-	opts := tracker.Options{Store: b.db, Secrets: testSecrets(), BaseURL: "http://astre.example.org", Now: b.clock, Log: zerolog.Nop()}
+	opts := tracker.Options{Store: b.db, Secrets: testSecrets(), BaseURL: "http://astre.example.org", Now: b.clock, Log: zerolog.Nop(),
+		Mail: tracker.MailOptions{Dir: t.TempDir()}}
 	if edit != nil {
 		edit(&opts)
 	}

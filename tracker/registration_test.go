@@ -62,6 +62,7 @@ func newRegHarness(t *testing.T, hosts ...string) *regHarness {
 	srv, err := tracker.New(tracker.Options{
 		Store: h.db, Secrets: testSecrets(), BaseURL: h.base, Now: h.now, Log: zerolog.Nop(),
 		HTTPClient: &http.Client{Transport: h.out, Timeout: 10 * time.Second}, RegistrationHosts: hosts,
+		Mail: tracker.MailOptions{Dir: t.TempDir()},
 	})
 	if err != nil {
 		t.Fatal(err)

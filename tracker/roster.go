@@ -69,8 +69,8 @@ func (s *Server) RefreshRoster(ctx context.Context, platformID int64, lc *Launch
 	return r, nil
 }
 
-// WaveCounts is one activity's response funnel.
-type WaveCounts struct {
+// ActivityFunnel is one activity's response funnel against the roster.
+type ActivityFunnel struct {
 	Activity  Activity
 	OnRoster  int // -1 when no roster is known
 	Launched  int
@@ -82,7 +82,7 @@ type WaveCounts struct {
 // Funnel counts, per activity of the course, the learners who opened it,
 // consented and completed. With a roster, only learners on it count (not
 // the instructor trying the survey, nor learners who left the course).
-func (s *Server) Funnel(ctx context.Context, platformID int64, contextID string, roster *Roster) ([]WaveCounts, error) {
+func (s *Server) Funnel(ctx context.Context, platformID int64, contextID string, roster *Roster) ([]ActivityFunnel, error) {
 	acts, err := s.Store.CourseActivities(ctx, platformID, contextID)
 	if err != nil {
 		return nil, err
@@ -94,13 +94,13 @@ func (s *Server) Funnel(ctx context.Context, platformID int64, contextID string,
 			onRoster[l] = true
 		}
 	}
-	out := make([]WaveCounts, 0, len(acts))
+	out := make([]ActivityFunnel, 0, len(acts))
 	for _, a := range acts {
 		progress, err := s.Store.ActivityProgress(ctx, a.ID)
 		if err != nil {
 			return nil, err
 		}
-		w := WaveCounts{Activity: a, OnRoster: -1}
+		w := ActivityFunnel{Activity: a, OnRoster: -1}
 		if onRoster != nil {
 			w.OnRoster = len(onRoster)
 		}

@@ -30,6 +30,14 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/lti/launch/bind", s.errorHandler(s.bind)).Methods(http.MethodPost)
 	r.Handle("/lti/register", s.errorHandler(s.register)).Methods(http.MethodGet)
 
+	// Follow-up links from mails: no launch; the signed link is the key.
+	r.Handle("/f/confirm/{token}", s.errorHandler(s.confirmPage)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/f/unsubscribe/{token}", s.errorHandler(s.unsubscribePage)).Methods(http.MethodGet, http.MethodPost)
+	r.Handle("/f/{token}", s.errorHandler(s.openLink)).Methods(http.MethodGet)
+	// The operator's mailbox, only when mails go to files.
+	r.Handle("/outbox/mail/{key}", s.errorHandler(s.mailbox)).Methods(http.MethodGet)
+	r.Handle("/outbox/mail/{key}/{name}", s.errorHandler(s.mailboxFile)).Methods(http.MethodGet)
+
 	// Pages inside a launch: the launch id in the path names the session.
 	a := r.PathPrefix("/s/{launch}").Subrouter()
 	a.Use(s.requireLaunch, s.requireCSRF)
@@ -46,10 +54,15 @@ func (s *Server) Handler() http.Handler {
 	a.Handle("/mydata.json", s.errorHandler(s.myDataJSON)).Methods(http.MethodGet)
 	a.Handle("/mydata.csv", s.errorHandler(s.myDataCSV)).Methods(http.MethodGet)
 	a.Handle("/withdraw", s.errorHandler(s.withdraw)).Methods(http.MethodPost)
+	a.Handle("/contact", s.errorHandler(s.contactForm)).Methods(http.MethodGet)
+	a.Handle("/contact", s.errorHandler(s.contactSubmit)).Methods(http.MethodPost)
+	a.Handle("/contact/resend", s.errorHandler(s.contactResend)).Methods(http.MethodPost)
 
 	// The instructor's settings of the activity.
 	a.Handle("/settings", s.requireTeaching(s.errorHandler(s.saveSettings))).Methods(http.MethodPost)
 	a.Handle("/instruments", s.requireTeaching(s.errorHandler(s.uploadInstrument))).Methods(http.MethodPost)
+	a.Handle("/followup", s.requireTeaching(s.errorHandler(s.followupForm))).Methods(http.MethodGet)
+	a.Handle("/followup", s.requireTeaching(s.errorHandler(s.followupSave))).Methods(http.MethodPost)
 
 	// LTI Advantage for teaching roles: grade delivery, the roster, and
 	// the deep linking catalogue.

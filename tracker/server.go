@@ -30,6 +30,7 @@ type Options struct {
 	// FrameAncestors are origins allowed to frame ASTRE besides the
 	// registered platforms' issuers and auth URLs.
 	FrameAncestors []string
+	Mail           MailOptions // follow-up mails
 	Now            func() time.Time
 	Log            zerolog.Logger
 }
@@ -80,6 +81,10 @@ type Server struct {
 	Registrar *Registrar
 	limiter   *addrLimiter // nil: no rate limit
 	ancestors *frameAncestors
+	// Followup sends the follow-up waves through the Outbox (its mail
+	// Sender); Mailbox is set when mails go to files.
+	Followup *Followup
+	Mailbox  *DirMailer
 }
 
 // New builds the server and everything it needs from opts.
@@ -136,6 +141,11 @@ func New(opts Options) (*Server, error) {
 		ancestors: &frameAncestors{store: opts.Store, extra: extra, now: opts.Now},
 	}
 	s.Registrar = NewRegistrar(opts)
+	if s.Followup, s.Mailbox, err = newFollowup(opts, s.Surveys, cat); err != nil {
+		return nil, err
+	}
+	s.Outbox.Senders[MailKind] = s.Followup
+	s.Followup.Wake = s.Outbox.Wake
 	return s, nil
 }
 

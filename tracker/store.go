@@ -99,6 +99,7 @@ type Store interface {
 	OutboxStore
 	RosterStore
 	RegistrationStore
+	FollowupStore
 
 	Ping(ctx context.Context) error
 

@@ -125,13 +125,18 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.Surveys.RecordConsent(r.Context(), p, a, answers, p.Context.Contact)
+	c, err := s.Surveys.RecordConsent(r.Context(), p, a, answers, p.Context.Contact)
 	var errs AnswerErrors
 	if errors.As(err, &errs) {
 		return s.renderConsent(w, r, http.StatusUnprocessableEntity, answers, errs)
 	}
 	if err != nil {
 		return err
+	}
+	if c.Granted(PurposeFollowup) { // the address must be confirmed before any invitation
+		if _, err := s.Followup.RequestConfirmation(r.Context(), p, false); err != nil {
+			return err
+		}
 	}
 	return s.learnerNext(w, r)
 }
@@ -238,6 +243,9 @@ func (s *Server) surveySubmit(w http.ResponseWriter, r *http.Request) error {
 	next := s.launchURL(launchIDFrom(r), "/survey?page="+strconv.Itoa(sv.Response.Page))
 	if !back && sv.NextPage(index, sv.Response.Answers) < 0 {
 		next = s.launchURL(launchIDFrom(r), "/done")
+		if err := s.Followup.Completed(r.Context(), sv.Activity, sv.Response.Learner, *sv.Response.CompletedAt); err != nil {
+			return err
+		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
@@ -248,6 +256,7 @@ type donePage struct {
 	Page
 	Declined   bool
 	Followup   bool
+	ContactURL string
 	CanChange  bool
 	ChangeURL  string
 	ConsentURL string
@@ -268,6 +277,9 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request) error {
 		Page: s.launchPage(r), Declined: !c.Granted(PurposeSurveys), Followup: c.Granted(PurposeFollowup),
 		CanChange: st.activity.Open(s.Surveys.Now()), ChangeURL: s.launchURL(id, "/survey?page=0"),
 		ConsentURL: s.launchURL(id, "/consent"), MyDataURL: s.launchURL(id, "/mydata"), ReturnURL: st.place.Context.ReturnURL,
+	}
+	if pg.Followup {
+		pg.ContactURL = s.launchURL(id, "/contact")
 	}
 	if pg.Declined {
 		pg.Title = pg.T("done.declined.title")

@@ -118,6 +118,10 @@ type Contact struct {
 	PlatformID int64
 	Sealed     []byte
 	UpdatedAt  time.Time
+	// Confirmed is the keyed hash of the address the learner confirmed by
+	// its link; ConfirmSent that of the address last sent a confirmation.
+	// Compared with the sealed address, so a changed one is unconfirmed.
+	Confirmed, ConfirmSent string
 }
 
 // SurveyStore is what consent and surveys need from persistence. Each

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/astre-lti/astre/lti"
@@ -95,6 +96,10 @@ type demoRun struct {
 	hs        *http.Server
 	env       *env
 	errc      chan error
+	// work runs the outbox (grades to the demo gradebook, mails to files)
+	// and the follow-up scheduler until stopWork.
+	work     sync.WaitGroup
+	stopWork context.CancelFunc
 }
 
 // startDemo listens on s.Addr, builds the tool (with base URL
@@ -143,6 +148,10 @@ func startDemo(ctx context.Context, s *settings, localBase bool, o demoOptions, 
 	}
 	d.courseURL = d.lms.CourseURL()
 	d.hs = httpServer(srv.Handler(), serverTimeouts)
+	workCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	d.stopWork = stop
+	d.work.Go(func() { srv.Outbox.Run(workCtx) })
+	d.work.Go(func() { srv.Followup.Run(workCtx) })
 	go func() { d.errc <- d.hs.Serve(ln) }()
 	d.env.log.Info().Str("base_url", s.BaseURL).Str("lms", d.lms.Issuer).Msg("demo serving")
 	return d, nil
@@ -152,7 +161,10 @@ func startDemo(ctx context.Context, s *settings, localBase bool, o demoOptions, 
 func (d *demoRun) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := d.hs.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err := d.hs.Shutdown(ctx)
+	d.stopWork()
+	d.work.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("demo shutdown: %w", err)
 	}
 	return nil
@@ -161,6 +173,8 @@ func (d *demoRun) shutdown() error {
 // close stops everything; after shutdown it only releases what is left.
 func (d *demoRun) close() {
 	d.hs.Close()
+	d.stopWork()
+	d.work.Wait()
 	d.lms.Close()
 	d.env.close()
 }

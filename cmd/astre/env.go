@@ -51,6 +51,7 @@ func (e *env) options(s *settings) tracker.Options {
 		Now: time.Now, Log: e.log, RegistrationHosts: s.registrationHosts(),
 		HTTPClient: lti.NewHTTPClient(lti.ClientOptions{AllowPrivate: s.AllowPrivateTargets}),
 		RateLimit:  s.limits.rate, FrameAncestors: s.limits.frameAncestors,
+		Mail: tracker.MailOptions{SMTPURL: s.SMTPURL, From: s.SMTPFrom, Dir: s.mailDir(), LinkTTL: s.LinkTTL, Spacing: s.MailSpacing},
 	}
 }
 

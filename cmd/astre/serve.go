@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/astre-lti/astre/tracker"
@@ -52,9 +53,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	defer stopPurge()
 	go purgeLoop(purgeCtx, e)
-	// The outbox worker stops after the HTTP server drained, so a score
-	// queued by the last requests is still attempted or left leased-free
-	// for the next start.
+	// The outbox worker (scores and mails) stops after the HTTP server
+	// drained, so what the last requests queued is attempted or left
+	// unleased for the next start.
 	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	outboxDone := make(chan error, 1)
 	go func() { outboxDone <- srv.Outbox.Run(outboxCtx) }()
@@ -64,6 +65,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			e.log.Warn().Err(err).Msg("outbox stop")
 		}
 	}()
+
+	// The follow-up scheduler enqueues the waves' mails for the outbox;
+	// it stops before the database closes.
+	var work sync.WaitGroup
+	workCtx, stopWork := context.WithCancel(ctx)
+	work.Go(func() { srv.Followup.Run(workCtx) })
+	defer work.Wait()
+	defer stopWork()
+	if u := srv.MailboxURL(); u != "" {
+		fmt.Fprintf(stdout, "\nNo SMTP server set (ASTRE_SMTP_URL): mails are written to %s and listed at\n  %s\n", s.mailDir(), u)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -22,6 +22,11 @@ type settings struct {
 	SessionTTL time.Duration
 	KeyOverlap time.Duration
 
+	SMTPURL     string
+	SMTPFrom    string
+	LinkTTL     time.Duration
+	MailSpacing time.Duration
+
 	RegistrationHosts   string // comma-separated
 	AllowPrivateTargets bool   // outbound requests may reach non-public addresses
 	RateLimit           string // per-address rate of /lti/login, /lti/launch, ...: "10/s", "600/m" or "off"
@@ -54,14 +59,20 @@ var settingTable = []setting{
 	{"rate-burst", "ASTRE_RATE_BURST", "100", "requests per client address allowed at once above the rate"},
 	{"trusted-proxies", "ASTRE_TRUSTED_PROXIES", "none", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 	{"frame-ancestors", "ASTRE_FRAME_ANCESTORS", "none", "comma-separated origins allowed to frame ASTRE besides the registered platforms"},
+	{"smtp-url", "ASTRE_SMTP_URL", "", "SMTP server for mails, smtp://user:pass@host:587 or smtps://host:465; none: mails go to .eml files"},
+	{"smtp-from", "ASTRE_SMTP_FROM", "", "sender of mails, e.g. \"Course team <astre@example.org>\""},
+	{"link-ttl", "ASTRE_LINK_TTL", "1440h", "how long a follow-up survey link works (60 days)"},
+	{"mail-spacing", "ASTRE_MAIL_SPACING", "2s", "least time between two follow-up mails when many are due"},
 }
 
 // register adds the settings flags to fs, with defaults from getenv. A
 // malformed environment value is an error, never silently ignored.
 func (s *settings) register(fs *flag.FlagSet, getenv func(string) string) error {
 	strs := map[string]*string{"addr": &s.Addr, "base-url": &s.BaseURL, "data-dir": &s.DataDir, "log-level": &s.LogLevel, "log-format": &s.LogFormat,
-		"registration-hosts": &s.RegistrationHosts, "rate-limit": &s.RateLimit, "trusted-proxies": &s.TrustedProxies, "frame-ancestors": &s.FrameAncestors}
-	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap}
+		"registration-hosts": &s.RegistrationHosts, "rate-limit": &s.RateLimit, "trusted-proxies": &s.TrustedProxies, "frame-ancestors": &s.FrameAncestors,
+		"smtp-url": &s.SMTPURL, "smtp-from": &s.SMTPFrom}
+	durs := map[string]*time.Duration{"leeway": &s.Leeway, "login-ttl": &s.LoginTTL, "session-ttl": &s.SessionTTL, "key-overlap": &s.KeyOverlap,
+		"link-ttl": &s.LinkTTL, "mail-spacing": &s.MailSpacing}
 	bools := map[string]*bool{"allow-private-targets": &s.AllowPrivateTargets}
 	ints := map[string]*int{"rate-burst": &s.RateBurst}
 	for _, st := range settingTable {
@@ -104,7 +115,8 @@ func (s *settings) check() error {
 	durs := []struct {
 		name string
 		d    time.Duration
-	}{{"leeway", s.Leeway}, {"login-ttl", s.LoginTTL}, {"session-ttl", s.SessionTTL}, {"key-overlap", s.KeyOverlap}}
+	}{{"leeway", s.Leeway}, {"login-ttl", s.LoginTTL}, {"session-ttl", s.SessionTTL}, {"key-overlap", s.KeyOverlap},
+		{"link-ttl", s.LinkTTL}, {"mail-spacing", s.MailSpacing}}
 	for _, d := range durs {
 		if d.d <= 0 {
 			return fmt.Errorf("--%s must be a positive duration such as 10m", d.name)
@@ -138,3 +150,6 @@ func (s *settings) registrationHosts() []string {
 }
 
 func (s *settings) dbPath() string { return filepath.Join(s.DataDir, "astre.db") }
+
+// mailDir is where mails are written when no SMTP server is set.
+func (s *settings) mailDir() string { return filepath.Join(s.DataDir, "mail") }
