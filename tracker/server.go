@@ -25,6 +25,9 @@ type Options struct {
 	HTTPClient *http.Client  // for requests to platforms
 	Now        func() time.Time
 	Log        zerolog.Logger
+	// K and SensitiveK are the smallest counts reports show (0: DefaultK,
+	// DefaultSensitiveK).
+	K, SensitiveK int
 }
 
 func (o *Options) defaults() {
@@ -57,6 +60,7 @@ type Server struct {
 	Launcher *Launcher
 	Keys     *Keyring
 	Surveys  *Surveys
+	Reports  *Reports
 	Catalogs *Catalogs
 	Render   *Renderer
 	Cookies  *CookieStore
@@ -82,6 +86,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	keys := &lti.KeySets{Client: opts.HTTPClient, Now: opts.Now}
+	surveys := &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now}
 	s := &Server{
 		BaseURL: opts.BaseURL,
 		Store:   opts.Store,
@@ -91,7 +96,8 @@ func New(opts Options) (*Server, error) {
 			LoginTTL:  opts.LoginTTL, SessionTTL: opts.SessionTTL, Now: opts.Now,
 		},
 		Keys:     NewKeyring(opts),
-		Surveys:  &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now},
+		Surveys:  surveys,
+		Reports:  &Reports{Store: opts.Store, Surveys: surveys, K: opts.K, SensitiveK: opts.SensitiveK},
 		Catalogs: cat,
 		Render:   render,
 		Cookies:  NewCookieStore(opts.Store, opts.Secrets.SessionKey, opts.Now),

@@ -98,6 +98,7 @@ type Store interface {
 	SurveyStore
 	OutboxStore
 	RosterStore
+	ReportStore
 
 	Ping(ctx context.Context) error
 
