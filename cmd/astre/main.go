@@ -6,6 +6,7 @@
 //	astre platform add|list|remove
 //	astre deployment add|remove
 //	astre keys list|rotate
+//	astre demo-data
 //
 // Every subcommand takes the same settings as flags or environment
 // variables (see README.md).
@@ -51,6 +52,7 @@ Commands:
   platform add|list|remove       manage registered LTI platforms
   deployment add|remove          manage a platform's deployment ids
   keys list|rotate               manage the tool's signing keys
+  demo-data                      add synthetic courses, learners and answers
 
 Run "astre COMMAND -h" for a command's flags.
 `
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return deploymentCommand(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, rest, getenv, stdout, stderr)
+	case "demo-data":
+		return demoData(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
