@@ -17,6 +17,7 @@ type landingPage struct {
 	Anonymous    bool
 	DeepLinking  bool
 	Settings     *settingsView
+	ReportURL    string // the course report, for teaching roles in a course
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -55,6 +56,9 @@ func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status
 		p.Title = p.T("landing.instructor.title", "activity", p.Activity)
 	} else {
 		p.Title = p.T("landing.learner.title", "activity", p.Activity)
+	}
+	if p.Instructor && lc.ContextID != "" {
+		p.ReportURL = s.launchURL(launchIDFrom(r), "/report")
 	}
 	if p.Instructor && lc.MessageType == lti.MessageResourceLink {
 		v, err := s.settings(r, &p.Page)

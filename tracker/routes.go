@@ -48,6 +48,12 @@ func (s *Server) Handler() http.Handler {
 	a.Handle("/settings", s.requireTeaching(s.errorHandler(s.saveSettings))).Methods(http.MethodPost)
 	a.Handle("/instruments", s.requireTeaching(s.errorHandler(s.uploadInstrument))).Methods(http.MethodPost)
 
+	// The course report and its exports, for teaching roles.
+	a.Handle("/report", s.requireTeaching(s.errorHandler(s.courseReport))).Methods(http.MethodGet)
+	a.Handle("/report/responses.csv", s.requireTeaching(s.errorHandler(s.courseDataset("csv")))).Methods(http.MethodGet)
+	a.Handle("/report/responses.json", s.requireTeaching(s.errorHandler(s.courseDataset("json")))).Methods(http.MethodGet)
+	a.Handle("/report/codebook.json", s.requireTeaching(s.errorHandler(s.codebook))).Methods(http.MethodGet)
+
 	var h http.Handler = r
 	h = limitBody(h)
 	h = securityHeaders(h)
