@@ -99,6 +99,7 @@ type Store interface {
 	OutboxStore
 	RosterStore
 	ReportStore
+	AdminStore
 
 	Ping(ctx context.Context) error
 
