@@ -18,6 +18,7 @@ type landingPage struct {
 	DeepLinking  bool
 	Settings     *settingsView
 	ReportURL    string // the course report, for teaching roles in a course
+	DashboardURL string // the provider dashboard, for LMS administrators
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -56,6 +57,9 @@ func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status
 		p.Title = p.T("landing.instructor.title", "activity", p.Activity)
 	} else {
 		p.Title = p.T("landing.learner.title", "activity", p.Activity)
+	}
+	if lc.Role == RoleAdministrator {
+		p.DashboardURL = s.launchURL(launchIDFrom(r), "/dashboard")
 	}
 	if p.Instructor && lc.ContextID != "" {
 		p.ReportURL = s.launchURL(launchIDFrom(r), "/report")

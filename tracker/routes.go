@@ -27,6 +27,17 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/lti/launch", s.errorHandler(s.launch)).Methods(http.MethodPost)
 	r.Handle("/lti/launch/bind", s.errorHandler(s.bind)).Methods(http.MethodPost)
 
+	// The provider's administrators: sign-in, dashboard and its downloads.
+	r.Handle("/admin/login", s.errorHandler(s.adminLoginForm)).Methods(http.MethodGet)
+	r.Handle("/admin/login", s.errorHandler(s.adminLogin)).Methods(http.MethodPost)
+	ad := r.PathPrefix("/admin").Subrouter()
+	ad.Use(s.requireAdmin)
+	ad.Handle("/", s.errorHandler(s.adminDashboard)).Methods(http.MethodGet)
+	ad.Handle("/logout", s.errorHandler(s.adminLogout)).Methods(http.MethodPost)
+	ad.Handle("/responses.csv", s.errorHandler(s.dashboardDataset("csv", false))).Methods(http.MethodGet)
+	ad.Handle("/responses.json", s.errorHandler(s.dashboardDataset("json", false))).Methods(http.MethodGet)
+	ad.Handle("/codebook.json", s.errorHandler(s.codebook)).Methods(http.MethodGet)
+
 	// Pages inside a launch: the launch id in the path names the session.
 	a := r.PathPrefix("/s/{launch}").Subrouter()
 	a.Use(s.requireLaunch, s.requireCSRF)
@@ -53,6 +64,9 @@ func (s *Server) Handler() http.Handler {
 	a.Handle("/report/responses.csv", s.requireTeaching(s.errorHandler(s.courseDataset("csv")))).Methods(http.MethodGet)
 	a.Handle("/report/responses.json", s.requireTeaching(s.errorHandler(s.courseDataset("json")))).Methods(http.MethodGet)
 	a.Handle("/report/codebook.json", s.requireTeaching(s.errorHandler(s.codebook))).Methods(http.MethodGet)
+	a.Handle("/dashboard", s.errorHandler(s.launchDashboard)).Methods(http.MethodGet)
+	a.Handle("/dashboard/responses.csv", s.errorHandler(s.dashboardDataset("csv", true))).Methods(http.MethodGet)
+	a.Handle("/dashboard/responses.json", s.errorHandler(s.dashboardDataset("json", true))).Methods(http.MethodGet)
 
 	var h http.Handler = r
 	h = limitBody(h)

@@ -61,6 +61,7 @@ type Server struct {
 	Keys     *Keyring
 	Surveys  *Surveys
 	Reports  *Reports
+	Accounts *Accounts
 	Catalogs *Catalogs
 	Render   *Renderer
 	Cookies  *CookieStore
@@ -98,6 +99,7 @@ func New(opts Options) (*Server, error) {
 		Keys:     NewKeyring(opts),
 		Surveys:  surveys,
 		Reports:  &Reports{Store: opts.Store, Surveys: surveys, K: opts.K, SensitiveK: opts.SensitiveK},
+		Accounts: &Accounts{Store: opts.Store, Now: opts.Now},
 		Catalogs: cat,
 		Render:   render,
 		Cookies:  NewCookieStore(opts.Store, opts.Secrets.SessionKey, opts.Now),

@@ -7,6 +7,8 @@
 //	astre deployment add|remove
 //	astre keys list|rotate
 //	astre demo-data
+//	astre admin create|password
+//	astre token create|list|revoke
 //
 // Every subcommand takes the same settings as flags or environment
 // variables (see README.md).
@@ -53,6 +55,8 @@ Commands:
   deployment add|remove          manage a platform's deployment ids
   keys list|rotate               manage the tool's signing keys
   demo-data                      add synthetic courses, learners and answers
+  admin create|password          manage the provider's administrator accounts
+  token create|list|revoke       manage API tokens for the provider's QA system
 
 Run "astre COMMAND -h" for a command's flags.
 `
@@ -76,6 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCommand(ctx, rest, getenv, stdout, stderr)
 	case "demo-data":
 		return demoData(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return adminCommand(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
