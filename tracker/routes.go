@@ -38,6 +38,15 @@ func (s *Server) Handler() http.Handler {
 	ad.Handle("/responses.json", s.errorHandler(s.dashboardDataset("json", false))).Methods(http.MethodGet)
 	ad.Handle("/codebook.json", s.errorHandler(s.codebook)).Methods(http.MethodGet)
 
+	// The read-only API for the provider's QA system.
+	r.HandleFunc("/api/openapi.json", s.openAPIDocument).Methods(http.MethodGet)
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.Use(s.requireToken)
+	api.Handle("/courses", s.apiHandler(s.apiCourses)).Methods(http.MethodGet)
+	api.Handle("/indicators", s.apiHandler(s.apiIndicators)).Methods(http.MethodGet)
+	api.Handle("/report", s.apiHandler(s.apiReport)).Methods(http.MethodGet)
+	api.Handle("/responses", s.apiHandler(s.apiResponses)).Methods(http.MethodGet)
+
 	// Pages inside a launch: the launch id in the path names the session.
 	a := r.PathPrefix("/s/{launch}").Subrouter()
 	a.Use(s.requireLaunch, s.requireCSRF)
