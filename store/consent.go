@@ -16,7 +16,7 @@ const consentColumns = `id, learner, platform_id, context_id, deployment_id, res
 
 // SaveConsent inserts a new consent record, setting c.ID (and c.CreatedAt
 // when it was zero). ErrNotFound when c.PlatformID names no platform.
-func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent) error {
+func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent, out ...*tracker.OutboxItem) error {
 	created := stamp(c.CreatedAt, db.now)
 	purposes, err := purposesJSON(c.Purposes)
 	if err != nil {
@@ -24,13 +24,17 @@ func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent) error {
 	}
 	var id int64
 	err = db.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO consents (learner, platform_id, context_id,
+		err := tx.QueryRowContext(ctx, `INSERT INTO consents (learner, platform_id, context_id,
 			deployment_id, resource_link_id, text_id, text_version, text_hash, lang, purposes,
 			method, created_at, withdrawn_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.Learner, c.PlatformID, c.ContextID, c.DeploymentID, c.ResourceLinkID,
 			c.TextID, c.TextVersion, c.TextHash, c.Lang, purposes, c.Method,
 			millis(created), nullMillis(c.WithdrawnAt)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return enqueueAll(ctx, tx, out, db.now)
 	})
 	if err != nil {
 		return fmt.Errorf("save consent of %s: %w", c.Learner, err)
@@ -76,6 +80,16 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 	return cs, nil
 }
 
+// enqueueAll adds the outbox items inside tx.
+func enqueueAll(ctx context.Context, tx *sql.Tx, out []*tracker.OutboxItem, now func() time.Time) error {
+	for _, it := range out {
+		if err := enqueue(ctx, tx, it, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Withdraw marks the learner's current consent in the course withdrawn at
 // at, clears its purposes, and deletes, in the same transaction, the
 // learner's responses in the course's activities (their answers cascade)
@@ -88,7 +102,7 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 // second tab saved while the first withdrew. It leaves the contact alone
 // then, since a later consent in another course of the platform may have
 // stored it.
-func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time) error {
+func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time, out ...*tracker.OutboxItem) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var (
 			id        int64
@@ -123,7 +137,7 @@ func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, co
 				return err
 			}
 		}
-		return nil
+		return enqueueAll(ctx, tx, out, db.now)
 	})
 	if err != nil {
 		return fmt.Errorf("withdraw consent of %s in %d/%s: %w", learner, platformID, contextID, err)

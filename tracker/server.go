@@ -28,6 +28,8 @@ type Options struct {
 	// K and SensitiveK are the smallest counts reports show (0: DefaultK,
 	// DefaultSensitiveK).
 	K, SensitiveK int
+	// XAPI, when set, sends xAPI statements to that LRS through the outbox.
+	XAPI *XAPIConfig
 }
 
 func (o *Options) defaults() {
@@ -62,6 +64,7 @@ type Server struct {
 	Surveys  *Surveys
 	Reports  *Reports
 	Accounts *Accounts
+	Outbox   *Outbox
 	Catalogs *Catalogs
 	Render   *Renderer
 	Cookies  *CookieStore
@@ -88,6 +91,14 @@ func New(opts Options) (*Server, error) {
 	}
 	keys := &lti.KeySets{Client: opts.HTTPClient, Now: opts.Now}
 	surveys := &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now}
+	outbox := &Outbox{Store: opts.Store, Senders: map[string]Sender{}, Now: opts.Now, Log: opts.Log}
+	if opts.XAPI != nil && opts.XAPI.URL != "" {
+		if err := checkHTTPURL(opts.XAPI.URL); err != nil {
+			return nil, fmt.Errorf("xAPI LRS URL %q: %v: %w", opts.XAPI.URL, err, ErrInvalid)
+		}
+		surveys.XAPI = &XAPIStatements{BaseURL: opts.BaseURL}
+		outbox.Senders[XAPIKind] = &XAPISender{Config: *opts.XAPI, Client: opts.HTTPClient}
+	}
 	s := &Server{
 		BaseURL: opts.BaseURL,
 		Store:   opts.Store,
@@ -100,6 +111,7 @@ func New(opts Options) (*Server, error) {
 		Surveys:  surveys,
 		Reports:  &Reports{Store: opts.Store, Surveys: surveys, K: opts.K, SensitiveK: opts.SensitiveK},
 		Accounts: &Accounts{Store: opts.Store, Now: opts.Now},
+		Outbox:   outbox,
 		Catalogs: cat,
 		Render:   render,
 		Cookies:  NewCookieStore(opts.Store, opts.Secrets.SessionKey, opts.Now),

@@ -29,6 +29,9 @@ type Surveys struct {
 	Store   SurveyStore
 	Secrets Secrets
 	Now     func() time.Time
+	// XAPI builds the xAPI statements of consent and survey events; nil
+	// when no LRS is configured.
+	XAPI *XAPIStatements
 
 	parsed sync.Map // "id@version" → *versioned
 }
@@ -183,7 +186,17 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 			return nil, fmt.Errorf("withdraw earlier consent: %w", err)
 		}
 	}
-	if err := s.Store.SaveConsent(ctx, c); err != nil {
+	var out []*OutboxItem
+	switch {
+	case c.Purposes[PurposeSurveys] && !prev.Granted(PurposeSurveys):
+		out, err = s.statement(out, XAPIEvent{Verb: VerbAccepted, Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID, Lang: c.Lang, At: now})
+	case !c.Purposes[PurposeSurveys] && prev.Granted(PurposeSurveys):
+		out, err = s.statement(out, XAPIEvent{Verb: VerbCancelled, Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID, Lang: c.Lang, At: now})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveConsent(ctx, c, out...); err != nil {
 		return nil, fmt.Errorf("save consent: %w", err)
 	}
 	if c.Purposes[PurposeFollowup] && len(contact) > 0 {
@@ -331,6 +344,7 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 	}
 	kept := sv.Instrument.Prune(merged)
 	r := sv.Response
+	starting, wasCompleted := r.ID == 0 || r.Status == StatusDeclined, r.Status == StatusCompleted
 	r.Answers = kept
 	r.UpdatedAt = now
 	next := sv.NextPage(index, kept)
@@ -351,7 +365,38 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 		r.Status = StatusInProgress // the learner later granted the surveys
 		r.CompletedAt = nil
 	}
-	return s.Store.SaveResponse(ctx, r, ids)
+	var out []*OutboxItem
+	var err error
+	event := XAPIEvent{Learner: r.Learner, PlatformID: sv.Activity.PlatformID, ContextID: sv.Activity.ContextID,
+		Activity: sv.Activity, Instrument: sv.Instrument, At: now}
+	if sv.Consent != nil {
+		event.Lang = sv.Consent.Lang
+	}
+	if starting {
+		event.Verb = VerbInitialized
+		out, err = s.statement(out, event)
+	}
+	if err == nil && r.Status == StatusCompleted && !wasCompleted {
+		event.Verb = VerbCompleted
+		out, err = s.statement(out, event)
+	}
+	if err != nil {
+		return err
+	}
+	return s.Store.SaveResponse(ctx, r, ids, out...)
+}
+
+// statement appends the outbox item of an xAPI event to out, when an LRS
+// is configured.
+func (s *Surveys) statement(out []*OutboxItem, e XAPIEvent) ([]*OutboxItem, error) {
+	if s.XAPI == nil {
+		return out, nil
+	}
+	it, err := s.XAPI.Item(e)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, it), nil
 }
 
 func onlyRequired(err error) bool {
@@ -378,7 +423,20 @@ func allItemIDs(in *Instrument) []string {
 // Withdraw stops all processing for the learner in the course: answers
 // and contact deleted, consent withdrawn with a minimal proof kept.
 func (s *Surveys) Withdraw(ctx context.Context, p Place) error {
-	return s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, s.Now().UTC())
+	now := s.Now().UTC()
+	prev, err := s.Store.CurrentConsent(ctx, p.Learner, p.PlatformID, p.Context.ContextID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	var out []*OutboxItem
+	if prev.Granted(PurposeSurveys) {
+		out, err = s.statement(out, XAPIEvent{Verb: VerbCancelled, Learner: p.Learner, PlatformID: p.PlatformID,
+			ContextID: p.Context.ContextID, Lang: prev.Lang, At: now})
+		if err != nil {
+			return err
+		}
+	}
+	return s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, now, out...)
 }
 
 // errReservedInstrument refuses a custom instrument that would replace a

@@ -54,6 +54,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	defer stopPurge()
 	go purgeLoop(purgeCtx, e)
+	if len(srv.Outbox.Senders) > 0 {
+		go srv.Outbox.Run(purgeCtx)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
