@@ -187,6 +187,7 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 		}
 	}
 	var out []*OutboxItem
+	err = nil // ErrNotFound above only meant no earlier consent
 	switch {
 	case c.Purposes[PurposeSurveys] && !prev.Granted(PurposeSurveys):
 		out, err = s.statement(out, XAPIEvent{Verb: VerbAccepted, Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID, Lang: c.Lang, At: now})
