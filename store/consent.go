@@ -16,8 +16,13 @@ const consentColumns = `id, learner, platform_id, context_id, deployment_id, res
 
 // SaveConsent inserts a new consent record, setting c.ID (and c.CreatedAt
 // when it was zero). ErrNotFound when c.PlatformID names no platform.
-func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent) error {
-	err := db.write(ctx, func(tx *sql.Tx) error { return insertConsent(ctx, tx, c, db.now) })
+func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent, out ...*tracker.OutboxItem) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := insertConsent(ctx, tx, c, db.now); err != nil {
+			return err
+		}
+		return enqueueAll(ctx, tx, out, db.now)
+	})
 	if err != nil {
 		return fmt.Errorf("save consent of %s: %w", c.Learner, err)
 	}
@@ -83,6 +88,16 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 	return cs, nil
 }
 
+// enqueueAll adds the outbox items inside tx.
+func enqueueAll(ctx context.Context, tx *sql.Tx, out []*tracker.OutboxItem, now func() time.Time) error {
+	for _, it := range out {
+		if err := enqueue(ctx, tx, it, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Withdraw marks the learner's current consent in the course withdrawn at
 // at, clears its purposes, and deletes, in the same transaction, the
 // learner's responses in the course's activities (their answers cascade)
@@ -95,7 +110,7 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 // second tab saved while the first withdrew. It leaves the contact alone
 // then, since a later consent in another course of the platform may have
 // stored it.
-func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time) error {
+func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time, out ...*tracker.OutboxItem) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var (
 			id        int64
@@ -130,7 +145,7 @@ func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, co
 				return err
 			}
 		}
-		return nil
+		return enqueueAll(ctx, tx, out, db.now)
 	})
 	if err != nil {
 		return fmt.Errorf("withdraw consent of %s in %d/%s: %w", learner, platformID, contextID, err)

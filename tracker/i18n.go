@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -43,11 +44,42 @@ func LoadCatalogs() (*Catalogs, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("catalog %s: %w", lang, err)
 		}
+		if err := mergeAreaCatalogs(lang, m); err != nil {
+			return nil, err
+		}
 		c.messages[lang] = m
 		tags = append(tags, language.MustParse(lang))
 	}
 	c.matcher = language.NewMatcher(tags)
 	return c, c.check()
+}
+
+// mergeAreaCatalogs adds the messages of an area's own catalogs,
+// locales/<area>.<lang>.json, to m: areas keep their strings apart, so
+// that work on one area does not touch another's file. A key defined
+// twice is an error.
+func mergeAreaCatalogs(lang string, m map[string]string) error {
+	names, err := fs.Glob(localeFS, "locales/*."+lang+".json")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		b, err := localeFS.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("catalog %s: %w", name, err)
+		}
+		area := make(map[string]string)
+		if err := json.Unmarshal(b, &area); err != nil {
+			return fmt.Errorf("catalog %s: %w", name, err)
+		}
+		for k, v := range area {
+			if _, dup := m[k]; dup {
+				return fmt.Errorf("catalog %s: key %s defined twice", name, k)
+			}
+			m[k] = v
+		}
+	}
+	return nil
 }
 
 // check reports missing, extra or empty keys and placeholder mismatches.

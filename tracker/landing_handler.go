@@ -19,6 +19,8 @@ type landingPage struct {
 	Settings     *settingsView
 	// Links for teaching roles to the activity's other pages.
 	GradesURL, RosterURL, FollowupURL string
+	ReportURL                         string // the course report, for teaching roles in a course
+	DashboardURL                      string // the provider dashboard, for LMS administrators
 }
 
 // launchPage fills the base page of a page inside a launch.
@@ -34,15 +36,6 @@ func (s *Server) launchPage(r *http.Request) Page {
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	lc := launchContextFrom(r)
 	if !lc.Teaching() && !lc.Anonymous && lc.MessageType == lti.MessageResourceLink {
-		// The "launched" step of the response funnel.
-		pl := s.place(r)
-		a, err := s.Surveys.Activity(r.Context(), pl)
-		if err != nil {
-			return err
-		}
-		if err := s.Store.SeeLearner(r.Context(), a.ID, pl.Learner, s.Surveys.Now().UTC()); err != nil {
-			return err
-		}
 		return s.learnerNext(w, r)
 	}
 	if lc.Teaching() && lc.MessageType == lti.MessageDeepLinkingRequest {
@@ -69,6 +62,12 @@ func (s *Server) renderInstructor(w http.ResponseWriter, r *http.Request, status
 		p.Title = p.T("landing.instructor.title", "activity", p.Activity)
 	} else {
 		p.Title = p.T("landing.learner.title", "activity", p.Activity)
+	}
+	if lc.Role == RoleAdministrator {
+		p.DashboardURL = s.launchURL(launchIDFrom(r), "/dashboard")
+	}
+	if p.Instructor && lc.ContextID != "" {
+		p.ReportURL = s.launchURL(launchIDFrom(r), "/report")
 	}
 	if p.Instructor && lc.MessageType == lti.MessageResourceLink {
 		v, err := s.settings(r, &p.Page)

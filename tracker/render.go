@@ -64,7 +64,7 @@ func (p *Page) base() *Page { return p }
 
 // partials are the templates every page may use: the layout and the
 // shared blocks.
-var partials = []string{"layout.html", "items.html", "settings.html"}
+var partials = []string{"layout.html", "items.html", "settings.html", "figure.html"}
 
 // Renderer holds the parsed templates: each page file joined with the layout.
 type Renderer struct {

@@ -38,6 +38,26 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/outbox/mail/{key}", s.errorHandler(s.mailbox)).Methods(http.MethodGet)
 	r.Handle("/outbox/mail/{key}/{name}", s.errorHandler(s.mailboxFile)).Methods(http.MethodGet)
 
+	// The provider's administrators: sign-in, dashboard and its downloads.
+	r.Handle("/admin/login", s.errorHandler(s.adminLoginForm)).Methods(http.MethodGet)
+	r.Handle("/admin/login", s.errorHandler(s.adminLogin)).Methods(http.MethodPost)
+	ad := r.PathPrefix("/admin").Subrouter()
+	ad.Use(s.requireAdmin)
+	ad.Handle("/", s.errorHandler(s.adminDashboard)).Methods(http.MethodGet)
+	ad.Handle("/logout", s.errorHandler(s.adminLogout)).Methods(http.MethodPost)
+	ad.Handle("/responses.csv", s.errorHandler(s.dashboardDataset("csv", false))).Methods(http.MethodGet)
+	ad.Handle("/responses.json", s.errorHandler(s.dashboardDataset("json", false))).Methods(http.MethodGet)
+	ad.Handle("/codebook.json", s.errorHandler(s.codebook)).Methods(http.MethodGet)
+
+	// The read-only API for the provider's QA system.
+	r.HandleFunc("/api/openapi.json", s.openAPIDocument).Methods(http.MethodGet)
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.Use(s.requireToken)
+	api.Handle("/courses", s.apiHandler(s.apiCourses)).Methods(http.MethodGet)
+	api.Handle("/indicators", s.apiHandler(s.apiIndicators)).Methods(http.MethodGet)
+	api.Handle("/report", s.apiHandler(s.apiReport)).Methods(http.MethodGet)
+	api.Handle("/responses", s.apiHandler(s.apiResponses)).Methods(http.MethodGet)
+
 	// Pages inside a launch: the launch id in the path names the session.
 	a := r.PathPrefix("/s/{launch}").Subrouter()
 	a.Use(s.requireLaunch, s.requireCSRF)
@@ -71,6 +91,15 @@ func (s *Server) Handler() http.Handler {
 	a.Handle("/roster", s.requireTeaching(s.errorHandler(s.roster))).Methods(http.MethodGet)
 	a.Handle("/roster/refresh", s.requireTeaching(s.errorHandler(s.refreshRoster))).Methods(http.MethodPost)
 	a.Handle("/deeplink", s.requireTeaching(s.errorHandler(s.deepLinkSubmit))).Methods(http.MethodPost)
+
+	// The course report and its exports, for teaching roles.
+	a.Handle("/report", s.requireTeaching(s.errorHandler(s.courseReport))).Methods(http.MethodGet)
+	a.Handle("/report/responses.csv", s.requireTeaching(s.errorHandler(s.courseDataset("csv")))).Methods(http.MethodGet)
+	a.Handle("/report/responses.json", s.requireTeaching(s.errorHandler(s.courseDataset("json")))).Methods(http.MethodGet)
+	a.Handle("/report/codebook.json", s.requireTeaching(s.errorHandler(s.codebook))).Methods(http.MethodGet)
+	a.Handle("/dashboard", s.errorHandler(s.launchDashboard)).Methods(http.MethodGet)
+	a.Handle("/dashboard/responses.csv", s.errorHandler(s.dashboardDataset("csv", true))).Methods(http.MethodGet)
+	a.Handle("/dashboard/responses.json", s.errorHandler(s.dashboardDataset("json", true))).Methods(http.MethodGet)
 
 	var h http.Handler = r
 	h = limitBody(h)

@@ -33,6 +33,11 @@ type Options struct {
 	Mail           MailOptions // follow-up mails
 	Now            func() time.Time
 	Log            zerolog.Logger
+	// K and SensitiveK are the smallest counts reports show (0: DefaultK,
+	// DefaultSensitiveK).
+	K, SensitiveK int
+	// XAPI, when set, sends xAPI statements to that LRS through the outbox.
+	XAPI *XAPIConfig
 }
 
 func (o *Options) defaults() {
@@ -65,10 +70,12 @@ type Server struct {
 	Launcher *Launcher
 	Keys     *Keyring
 	Surveys  *Surveys
+	Reports  *Reports
+	Accounts *Accounts
 	Catalogs *Catalogs
 	Render   *Renderer
 	Cookies  *CookieStore
-	// Outbox delivers scores (and any other owed message); run it with
+	// Outbox delivers scores, mails and xAPI statements; run it with
 	// Outbox.Run beside the HTTP server.
 	Outbox *Outbox
 	// Tokens gets access tokens for the platforms' services.
@@ -118,6 +125,14 @@ func New(opts Options) (*Server, error) {
 	outbox := &Outbox{Store: opts.Store, Now: opts.Now, Log: opts.Log, Senders: map[string]Sender{
 		KindScore: &Grades{Store: opts.Store, Tokens: tokens, Client: opts.HTTPClient, UserAgent: UserAgent(opts.BaseURL)},
 	}}
+	surveys := &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now, Notify: outbox.Wake}
+	if opts.XAPI != nil && opts.XAPI.URL != "" {
+		if err := checkHTTPURL(opts.XAPI.URL); err != nil {
+			return nil, fmt.Errorf("xAPI LRS URL %q: %v: %w", opts.XAPI.URL, err, ErrInvalid)
+		}
+		surveys.XAPI = &XAPIStatements{BaseURL: opts.BaseURL}
+		outbox.Senders[XAPIKind] = &XAPISender{Config: *opts.XAPI, Client: opts.HTTPClient}
+	}
 	s := &Server{
 		BaseURL: opts.BaseURL,
 		Store:   opts.Store,
@@ -127,7 +142,9 @@ func New(opts Options) (*Server, error) {
 			LoginTTL:  opts.LoginTTL, SessionTTL: opts.SessionTTL, Now: opts.Now,
 		},
 		Keys:     keyring,
-		Surveys:  &Surveys{Store: opts.Store, Secrets: opts.Secrets, Now: opts.Now, Notify: outbox.Wake},
+		Surveys:  surveys,
+		Reports:  &Reports{Store: opts.Store, Surveys: surveys, K: opts.K, SensitiveK: opts.SensitiveK},
+		Accounts: &Accounts{Store: opts.Store, Now: opts.Now},
 		Outbox:   outbox,
 		Tokens:   tokens,
 		Client:   opts.HTTPClient,

@@ -100,6 +100,8 @@ type Store interface {
 	RosterStore
 	RegistrationStore
 	FollowupStore
+	ReportStore
+	AdminStore
 
 	Ping(ctx context.Context) error
 

@@ -33,6 +33,9 @@ type Surveys struct {
 	// Notify is called after a change queued an outbox item (a score), so
 	// the worker delivers it now rather than at its next poll. May be nil.
 	Notify func()
+	// XAPI builds the xAPI statements of consent and survey events; nil
+	// when no LRS is configured.
+	XAPI *XAPIStatements
 
 	parsed sync.Map // "id@version" → *versioned
 }
@@ -189,7 +192,18 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 			return nil, fmt.Errorf("withdraw earlier consent: %w", err)
 		}
 	}
-	if err := s.Store.SaveConsent(ctx, c); err != nil {
+	var out []*OutboxItem
+	err = nil // ErrNotFound above only meant no earlier consent
+	switch {
+	case c.Purposes[PurposeSurveys] && !prev.Granted(PurposeSurveys):
+		out, err = s.statement(out, XAPIEvent{Verb: VerbAccepted, Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID, Lang: c.Lang, At: now})
+	case !c.Purposes[PurposeSurveys] && prev.Granted(PurposeSurveys):
+		out, err = s.statement(out, XAPIEvent{Verb: VerbCancelled, Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID, Lang: c.Lang, At: now})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SaveConsent(ctx, c, out...); err != nil {
 		return nil, fmt.Errorf("save consent: %w", err)
 	}
 	err = nil // no contact to keep is not an error (Open edX without PII)
@@ -339,6 +353,7 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 	}
 	kept := sv.Instrument.Prune(merged)
 	r := sv.Response
+	starting, wasCompleted := r.ID == 0 || r.Status == StatusDeclined, r.Status == StatusCompleted
 	r.Answers = kept
 	r.UpdatedAt = now
 	next := sv.NextPage(index, kept)
@@ -361,22 +376,57 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 		r.Status = StatusInProgress // the learner later granted the surveys
 		r.CompletedAt = nil
 	}
-	return s.save(ctx, r, ids, score)
-}
-
-// save stores a response and, in the same transaction, the score it
-// earns when score is not nil; then the outbox worker is woken.
-func (s *Surveys) save(ctx context.Context, r *Response, ids []string, score *OutboxItem) error {
-	if score == nil {
-		return s.Store.SaveResponse(ctx, r, ids)
+	var out []*OutboxItem
+	var err error
+	event := XAPIEvent{Learner: r.Learner, PlatformID: sv.Activity.PlatformID, ContextID: sv.Activity.ContextID,
+		Activity: sv.Activity, Instrument: sv.Instrument, At: now}
+	if sv.Consent != nil {
+		event.Lang = sv.Consent.Lang
 	}
-	if err := s.Store.SaveResponse(ctx, r, ids, score); err != nil {
+	if starting {
+		event.Verb = VerbInitialized
+		out, err = s.statement(out, event)
+	}
+	if err == nil && r.Status == StatusCompleted && !wasCompleted {
+		event.Verb = VerbCompleted
+		out, err = s.statement(out, event)
+	}
+	if err != nil {
 		return err
 	}
-	if s.Notify != nil {
+	return s.save(ctx, r, ids, append(out, score)...)
+}
+
+// save stores a response and, in the same transaction, the outbox items
+// it causes (nil ones skipped: a score only when one is earned); then
+// the outbox worker is woken.
+func (s *Surveys) save(ctx context.Context, r *Response, ids []string, out ...*OutboxItem) error {
+	items := make([]*OutboxItem, 0, len(out))
+	for _, it := range out {
+		if it != nil {
+			items = append(items, it)
+		}
+	}
+	if err := s.Store.SaveResponse(ctx, r, ids, items...); err != nil {
+		return err
+	}
+	if len(items) > 0 && s.Notify != nil {
 		s.Notify()
 	}
 	return nil
+}
+
+// statement appends the outbox item of an xAPI event to out, when an LRS
+// is configured.
+func (s *Surveys) statement(out []*OutboxItem, e XAPIEvent) ([]*OutboxItem, error) {
+	if s.XAPI == nil {
+		return out, nil
+	}
+	it, err := s.XAPI.Item(e)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, it), nil
 }
 
 func onlyRequired(err error) bool {
@@ -403,7 +453,20 @@ func allItemIDs(in *Instrument) []string {
 // Withdraw stops all processing for the learner in the course: answers
 // and contact deleted, consent withdrawn with a minimal proof kept.
 func (s *Surveys) Withdraw(ctx context.Context, p Place) error {
-	return s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, s.Now().UTC())
+	now := s.Now().UTC()
+	prev, err := s.Store.CurrentConsent(ctx, p.Learner, p.PlatformID, p.Context.ContextID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	var out []*OutboxItem
+	if prev.Granted(PurposeSurveys) {
+		out, err = s.statement(out, XAPIEvent{Verb: VerbCancelled, Learner: p.Learner, PlatformID: p.PlatformID,
+			ContextID: p.Context.ContextID, Lang: prev.Lang, At: now})
+		if err != nil {
+			return err
+		}
+	}
+	return s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, now, out...)
 }
 
 // errReservedInstrument refuses a custom instrument that would replace a

@@ -37,6 +37,10 @@ func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The "opened the activity" step of the report's funnel.
+	if err := s.Store.SeeLearner(r.Context(), st.activity.ID, st.place.Learner, s.Surveys.Now().UTC()); err != nil {
+		return err
+	}
 	next := "/survey"
 	switch {
 	case st.needsConsent:

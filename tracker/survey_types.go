@@ -127,8 +127,9 @@ type Contact struct {
 // SurveyStore is what consent and surveys need from persistence. Each
 // method is one transaction.
 type SurveyStore interface {
-	// SaveConsent inserts a new consent record and sets its ID.
-	SaveConsent(ctx context.Context, c *Consent) error
+	// SaveConsent inserts a new consent record and sets its ID. The
+	// outbox items out commit in the same transaction.
+	SaveConsent(ctx context.Context, c *Consent, out ...*OutboxItem) error
 	// CurrentConsent is the newest consent record of a learner in a course,
 	// withdrawn or not. ErrNotFound when there is none.
 	CurrentConsent(ctx context.Context, learner string, platformID int64, contextID string) (*Consent, error)
@@ -137,8 +138,9 @@ type SurveyStore interface {
 	// Withdraw marks the learner's current consent in the course withdrawn,
 	// clears its purposes, and deletes the learner's responses in the
 	// course's activities and the learner's contact, all at once.
-	// ErrNotFound when there is no consent to withdraw.
-	Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time) error
+	// ErrNotFound when there is no consent to withdraw. The outbox items
+	// out commit in the same transaction.
+	Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time, out ...*OutboxItem) error
 
 	// EnsureActivity returns the activity of (platform, context, resource
 	// link), creating it from a when absent; on an existing one it updates

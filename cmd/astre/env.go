@@ -21,6 +21,7 @@ type env struct {
 	db      *store.DB
 	secrets tracker.Secrets
 	log     zerolog.Logger
+	xapi    *tracker.XAPIConfig // from ASTRE_XAPI_URL, _USERNAME, _PASSWORD; nil when unset
 }
 
 func openEnv(ctx context.Context, s *settings, getenv func(string) string, stderr io.Writer) (*env, error) {
@@ -39,7 +40,13 @@ func openEnv(ctx context.Context, s *settings, getenv func(string) string, stder
 	if err != nil {
 		return nil, err
 	}
-	return &env{db: db, secrets: secrets, log: log}, nil
+	e := &env{db: db, secrets: secrets, log: log}
+	// The LRS is configured by environment only: its password must not
+	// show in process lists as a flag would.
+	if u := getenv("ASTRE_XAPI_URL"); u != "" {
+		e.xapi = &tracker.XAPIConfig{URL: u, Username: getenv("ASTRE_XAPI_USERNAME"), Password: getenv("ASTRE_XAPI_PASSWORD")}
+	}
+	return e, nil
 }
 
 func (e *env) close() error { return e.db.Close() }
@@ -48,7 +55,7 @@ func (e *env) options(s *settings) tracker.Options {
 	return tracker.Options{
 		Store: e.db, Secrets: e.secrets, BaseURL: s.BaseURL, Leeway: s.Leeway,
 		LoginTTL: s.LoginTTL, SessionTTL: s.SessionTTL, KeyOverlap: s.KeyOverlap,
-		Now: time.Now, Log: e.log, RegistrationHosts: s.registrationHosts(),
+		Now: time.Now, Log: e.log, XAPI: e.xapi, RegistrationHosts: s.registrationHosts(),
 		HTTPClient: lti.NewHTTPClient(lti.ClientOptions{AllowPrivate: s.AllowPrivateTargets}),
 		RateLimit:  s.limits.rate, FrameAncestors: s.limits.frameAncestors,
 		Mail: tracker.MailOptions{SMTPURL: s.SMTPURL, From: s.SMTPFrom, Dir: s.mailDir(), LinkTTL: s.LinkTTL, Spacing: s.MailSpacing},

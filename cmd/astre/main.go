@@ -8,6 +8,9 @@
 //	astre deployment add|remove
 //	astre keys list|rotate
 //	astre backup FILE | restore FILE
+//	astre demo-data
+//	astre admin create|password
+//	astre token create|list|revoke
 //
 // Every subcommand takes the same settings as flags or environment
 // variables (see README.md).
@@ -57,6 +60,9 @@ Commands:
   keys list|rotate               manage the tool's signing keys
   backup FILE                    copy the database consistently, also while serving
   restore FILE                   replace the database with a backup (server stopped)
+  demo-data                      add synthetic courses, learners and answers
+  admin create|password          manage the provider's administrator accounts
+  token create|list|revoke       manage API tokens for the provider's QA system
 
 Run "astre COMMAND -h" for a command's flags.
 `
@@ -84,6 +90,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return backupCommand(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return restoreCommand(ctx, rest, getenv, stdout, stderr)
+	case "demo-data":
+		return demoData(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return adminCommand(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
