@@ -14,8 +14,9 @@ import (
 var languages = []string{"en", "de", "es", "el", "it", "sl"}
 
 // testAccessibility runs axe-core on every kind of page in every
-// language, each page at top level in tab: landing, consent, survey,
-// done, mydata, settings, error and config. Each language gets a demo of
+// language, each page at top level in tab: landing (the deep linking
+// catalogue), consent, survey, done, mydata, contact, settings, grades,
+// roster, report, followup, error, config and the administrators' sign-in. Each language gets a demo of
 // its own, so its learner meets the consent form fresh.
 func testAccessibility(t *testing.T, b *browsertest.Browser) {
 	for _, lang := range languages {
@@ -56,6 +57,9 @@ func testAccessibility(t *testing.T, b *browsertest.Browser) {
 			tab.Do("open my data", chromedp.Navigate(home+"/mydata"))
 			waitPath(t, tab, "/mydata")
 			check("mydata")
+			tab.Do("open the contact page", chromedp.Navigate(home+"/contact"))
+			waitPath(t, tab, "/contact")
+			check("contact")
 
 			tab.Do("launch as instructor", chromedp.Navigate(launch+"instructor"))
 			waitPath(t, tab, "/")
@@ -63,6 +67,14 @@ func testAccessibility(t *testing.T, b *browsertest.Browser) {
 				tab.Fatalf("settings", "the instructor's page has no settings")
 			}
 			check("settings")
+			// The instructor's other pages: grade delivery, response rates
+			// against the roster, the course report, the follow-up waves.
+			teacher := strings.TrimSuffix(tab.Location(), "/")
+			for _, page := range []string{"grades", "roster", "report", "followup"} {
+				tab.Do("open "+page, chromedp.Navigate(teacher+"/"+page))
+				waitPath(t, tab, "/"+page)
+				check(page)
+			}
 
 			tab.Do("deep linking launch", chromedp.Navigate(launch+"instructor&dl=1"))
 			waitPath(t, tab, "/")
@@ -75,6 +87,10 @@ func testAccessibility(t *testing.T, b *browsertest.Browser) {
 			tab.Do("open the configuration", chromedp.Navigate(d.toolURL+"/lti/config"))
 			waitPath(t, tab, "/lti/config")
 			check("config")
+
+			tab.Do("open the administrators' sign-in", chromedp.Navigate(d.toolURL+"/admin/login"))
+			waitPath(t, tab, "/admin/login")
+			check("admin login")
 		})
 	}
 }
