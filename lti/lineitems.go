@@ -16,8 +16,12 @@ const (
 	LineItemContainerMediaType = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 )
 
-// maxLineItemPages bounds how many container pages one search follows.
-const maxLineItemPages = 100
+// maxLineItemPages bounds how many container pages one search follows,
+// and maxLineItemBytes the size of one answer.
+const (
+	maxLineItemPages = 100
+	maxLineItemBytes = 4 << 20
+)
 
 // LineItem is a gradebook column (AGS 2.0 section 3.2). ID is its URL.
 type LineItem struct {
@@ -50,7 +54,7 @@ func FindLineItem(ctx context.Context, client *http.Client, userAgent, token, co
 			return nil, fmt.Errorf("line items container has more than %d pages", maxLineItemPages)
 		}
 		var items []LineItem
-		header, err := serviceCall(ctx, client, http.MethodGet, next, userAgent, token, LineItemContainerMediaType, "", nil, &items)
+		header, err := serviceCall(ctx, client, http.MethodGet, next, userAgent, token, LineItemContainerMediaType, "", nil, maxLineItemBytes, &items)
 		if err != nil {
 			return nil, fmt.Errorf("line items page %d: %w", page+1, err)
 		}
@@ -72,7 +76,7 @@ func CreateLineItem(ctx context.Context, client *http.Client, userAgent, token, 
 		return nil, err
 	}
 	var created LineItem
-	if _, err := serviceCall(ctx, client, http.MethodPost, container, userAgent, token, LineItemMediaType, LineItemMediaType, body, &created); err != nil {
+	if _, err := serviceCall(ctx, client, http.MethodPost, container, userAgent, token, LineItemMediaType, LineItemMediaType, body, maxLineItemBytes, &created); err != nil {
 		return nil, fmt.Errorf("create line item: %w", err)
 	}
 	if created.ID == "" {
@@ -81,9 +85,10 @@ func CreateLineItem(ctx context.Context, client *http.Client, userAgent, token, 
 	return &created, nil
 }
 
-// serviceCall makes one JSON request to a platform service and decodes a
-// 2xx answer into out; any other status is a *ServiceError.
-func serviceCall(ctx context.Context, client *http.Client, method, target, userAgent, token, accept, contentType string, body []byte, out any) (http.Header, error) {
+// serviceCall makes one JSON request to a platform service (AGS, NRPS)
+// and decodes a 2xx answer of at most limit bytes into out; any other
+// status is a *ServiceError.
+func serviceCall(ctx context.Context, client *http.Client, method, target, userAgent, token, accept, contentType string, body []byte, limit int64, out any) (http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -99,7 +104,7 @@ func serviceCall(ctx context.Context, client *http.Client, method, target, userA
 		return nil, err
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return nil, err
 	}

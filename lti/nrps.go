@@ -2,9 +2,7 @@ package lti
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -13,8 +11,12 @@ import (
 // (Names and Role Provisioning Services 2.0 section 2.2).
 const MembershipMediaType = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 
-// maxRosterPages bounds how many pages one roster read follows.
-const maxRosterPages = 1000
+// maxRosterPages bounds how many pages one roster read follows, and
+// maxRosterPageBytes the size of one page.
+const (
+	maxRosterPages     = 1000
+	maxRosterPageBytes = 16 << 20
+)
 
 // Member is one person on a course roster. Personal fields are present
 // only when the platform shares them.
@@ -42,33 +44,15 @@ func Members(ctx context.Context, client *http.Client, userAgent, token, members
 		if page == maxRosterPages {
 			return nil, fmt.Errorf("roster has more than %d pages", maxRosterPages)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Accept", MembershipMediaType)
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("User-Agent", userAgent)
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("roster page %d: %w", page+1, err)
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-		resp.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("roster page %d: %w", page+1, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, &ServiceError{Status: resp.StatusCode, Body: string(body), RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
-		}
 		var container struct {
 			Members []Member `json:"members"`
 		}
-		if err := json.Unmarshal(body, &container); err != nil {
+		header, err := serviceCall(ctx, client, http.MethodGet, next, userAgent, token, MembershipMediaType, "", nil, maxRosterPageBytes, &container)
+		if err != nil {
 			return nil, fmt.Errorf("roster page %d: %w", page+1, err)
 		}
 		all = append(all, container.Members...)
-		next = NextLink(resp.Header.Values("Link"))
+		next = NextLink(header.Values("Link"))
 	}
 	return all, nil
 }

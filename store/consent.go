@@ -88,15 +88,6 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 	return cs, nil
 }
 
-// enqueueAll adds the outbox items inside tx.
-func enqueueAll(ctx context.Context, tx *sql.Tx, out []*tracker.OutboxItem, now func() time.Time) error {
-	for _, it := range out {
-		if err := enqueue(ctx, tx, it, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // Withdraw marks the learner's current consent in the course withdrawn at
 // at, clears its purposes, and deletes, in the same transaction, the

@@ -16,16 +16,19 @@ const outboxColumns = `id, kind, item_key, activity_id, learner, payload, revisi
 
 // Enqueue stores each item in one transaction; see tracker.OutboxStore.
 func (db *DB) Enqueue(ctx context.Context, items ...*tracker.OutboxItem) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		for _, it := range items {
-			if err := enqueue(ctx, tx, it, db.now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := db.write(ctx, func(tx *sql.Tx) error { return enqueueAll(ctx, tx, items, db.now) })
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
+	}
+	return nil
+}
+
+// enqueueAll adds the outbox items inside tx.
+func enqueueAll(ctx context.Context, tx *sql.Tx, out []*tracker.OutboxItem, now func() time.Time) error {
+	for _, it := range out {
+		if err := enqueue(ctx, tx, it, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }

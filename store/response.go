@@ -60,12 +60,7 @@ func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []s
 				return fmt.Errorf("item %s: %w", item, err)
 			}
 		}
-		for _, it := range out {
-			if err := enqueue(ctx, tx, it, db.now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return enqueueAll(ctx, tx, out, db.now)
 	})
 	if err != nil {
 		return fmt.Errorf("save response of %s in activity %d: %w", r.Learner, r.ActivityID, err)
