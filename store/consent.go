@@ -88,7 +88,6 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 	return cs, nil
 }
 
-
 // Withdraw marks the learner's current consent in the course withdrawn at
 // at, clears its purposes, and deletes, in the same transaction, the
 // learner's responses in the course's activities (their answers cascade)
