@@ -95,6 +95,15 @@ func TestRateLimitLoginAndLaunch(t *testing.T) {
 	if !strings.Contains(body, "Bitte warten Sie einen Moment") || !strings.Contains(body, `lang="de"`) {
 		t.Errorf("429 page is not the German one:\n%.400s", body)
 	}
+	// Dynamic Registration draws on the same bucket.
+	if resp := b.do(httptest.NewRequest(http.MethodGet, "/lti/register", nil)); resp.StatusCode == http.StatusTooManyRequests {
+		t.Fatal("registration from another address was limited")
+	}
+	reg := httptest.NewRequest(http.MethodGet, "/lti/register", nil)
+	reg.RemoteAddr = "203.0.113.9:5001"
+	if resp := b.do(reg); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("registration from the flooding address: got %d, want 429", resp.StatusCode)
+	}
 
 	// Other addresses, and pages off the LTI entry points, are not affected.
 	if resp := b.do(req("/lti/login", "198.51.100.4:5000", "")); resp.StatusCode == http.StatusTooManyRequests {

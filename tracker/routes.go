@@ -28,7 +28,7 @@ func (s *Server) Handler() http.Handler {
 	r.Handle("/lti/login", s.rateLimit(s.errorHandler(s.login))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle("/lti/launch", s.rateLimit(s.errorHandler(s.launch))).Methods(http.MethodPost)
 	r.Handle("/lti/launch/bind", s.errorHandler(s.bind)).Methods(http.MethodPost)
-	r.Handle("/lti/register", s.errorHandler(s.register)).Methods(http.MethodGet)
+	r.Handle("/lti/register", s.rateLimit(s.errorHandler(s.register))).Methods(http.MethodGet)
 
 	// Follow-up links from mails: no launch; the signed link is the key.
 	r.Handle("/f/confirm/{token}", s.errorHandler(s.confirmPage)).Methods(http.MethodGet, http.MethodPost)

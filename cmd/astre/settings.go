@@ -55,7 +55,7 @@ var settingTable = []setting{
 	{"key-overlap", "ASTRE_KEY_OVERLAP", "24h", "how long a rotated key is published before it signs"},
 	{"registration-hosts", "ASTRE_REGISTRATION_HOSTS", "", "platform hosts allowed to use Dynamic Registration without a one-time link, comma-separated"},
 	{"allow-private-targets", "ASTRE_ALLOW_PRIVATE_TARGETS", "false", "let requests to platforms reach loopback and private addresses (development)"},
-	{"rate-limit", "ASTRE_RATE_LIMIT", "10/s", "requests per client address to login and launch, as N/s or N/m, or off"},
+	{"rate-limit", "ASTRE_RATE_LIMIT", "10/s", "requests per client address to login, launch and registration, as N/s or N/m, or off"},
 	{"rate-burst", "ASTRE_RATE_BURST", "100", "requests per client address allowed at once above the rate"},
 	{"trusted-proxies", "ASTRE_TRUSTED_PROXIES", "none", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed"},
 	{"frame-ancestors", "ASTRE_FRAME_ANCESTORS", "none", "comma-separated origins allowed to frame ASTRE besides the registered platforms"},
