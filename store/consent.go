@@ -127,6 +127,10 @@ func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, co
 		}
 		// The learner also leaves the "launched" counts and the follow-up
 		// waves: withdrawn learners disappear from every report.
+		// Cached report figures may count the learner: they go too.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM report_cache`); err != nil {
+			return err
+		}
 		for _, table := range []string{"responses", "activity_learners", "followups"} {
 			_, err = tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE learner = ? AND activity_id IN
 				(SELECT id FROM activities WHERE platform_id = ? AND context_id = ?)`,

@@ -2,6 +2,8 @@ package tracker
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,11 +31,12 @@ type DashboardRow struct {
 
 // Dashboard is the provider's cross-course view.
 type Dashboard struct {
-	Filter  ReportFilter
-	K       int
-	Courses []DashboardRow
-	Overall DashboardRow
-	Trend   []DashboardRow
+	Filter     ReportFilter
+	K          int
+	ComputedAt time.Time // the figures are as of then (they may come from the cache)
+	Courses    []DashboardRow
+	Overall    DashboardRow
+	Trend      []DashboardRow
 }
 
 // tally counts yes and no per measure.
@@ -123,11 +126,61 @@ func cohort(r *learnerRecord) string {
 	return strconv.Itoa(t.Year()) + "-Q" + strconv.Itoa(int(t.Month()-1)/3+1)
 }
 
-// Dashboard computes the dashboard of the filtered courses. It reads only
-// the items the indicators need.
+// Dashboard returns the dashboard of the filtered courses: figures
+// computed within CacheFor by any instance, else computed now and cached.
 func (rp *Reports) Dashboard(ctx context.Context, f ReportFilter) (*Dashboard, error) {
+	f.Items = nil
+	key, err := json.Marshal(struct {
+		F     ReportFilter
+		K, SK int
+	}{f, rp.k(false), rp.k(true)})
+	if err != nil {
+		return nil, err
+	}
+	now := rp.now()
+	ttl := rp.CacheFor
+	if ttl == 0 {
+		ttl = DefaultCacheFor
+	}
+	if ttl > 0 {
+		data, _, err := rp.Store.CachedReport(ctx, "dashboard:"+string(key), now.Add(-ttl))
+		if err == nil {
+			var d Dashboard
+			if err := json.Unmarshal(data, &d); err == nil {
+				return &d, nil
+			}
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	d, err := rp.computeDashboard(ctx, f, now)
+	if err != nil {
+		return nil, err
+	}
+	if ttl > 0 {
+		data, err := json.Marshal(d)
+		if err != nil {
+			return nil, err
+		}
+		if err := rp.Store.SaveCachedReport(ctx, "dashboard:"+string(key), data, now); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (rp *Reports) now() time.Time {
+	if rp.Now == nil {
+		return time.Now().UTC()
+	}
+	return rp.Now().UTC()
+}
+
+// computeDashboard reads the filtered courses, only the items the
+// indicators need, and computes their rows.
+func (rp *Reports) computeDashboard(ctx context.Context, f ReportFilter, now time.Time) (*Dashboard, error) {
 	f.Items = measureItems
-	d := &Dashboard{Filter: f, K: rp.k(false)}
+	d := &Dashboard{Filter: f, K: rp.k(false), ComputedAt: now}
 	overall := newTally()
 	var courses []*tally
 	cohorts := map[string]*tally{}

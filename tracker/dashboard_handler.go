@@ -18,6 +18,7 @@ type dashboardPage struct {
 	From, To     string
 	FixedScope   string // the platform an LMS administrator is limited to
 	Privacy      string
+	AsOf         string // when the figures were computed (they are cached a few minutes)
 	Head         []string
 	Rows         [][]string
 	Overall      []string
@@ -96,6 +97,7 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, p Page,
 	v := &dashboardPage{Page: p, Action: action, From: q.Get("from"), To: q.Get("to"),
 		Privacy: rt.t("report.privacy", "k", strconv.Itoa(d.K), "sensitive_k", strconv.Itoa(s.Reports.k(true)))}
 	v.Title = p.T("dashboard.title")
+	v.AsOf = p.T("dashboard.asof", "time", d.ComputedAt.UTC().Format("2006-01-02 15:04")+" UTC")
 	if err := s.dashboardFilters(r, v, platform); err != nil {
 		return err
 	}

@@ -90,3 +90,46 @@ func TestDashboardSuppressesAcrossCourses(t *testing.T) {
 		t.Error("no trend rows")
 	}
 }
+
+func TestDashboardCachedUntilAWithdrawal(t *testing.T) {
+	a := newCourse(t, "a")
+	employed := map[string]string{"main_activity": "employed"}
+	for i := range 10 {
+		a.learner(fmt.Sprintf("a%d", i), surveysOnly, a.entry, employed)
+	}
+	ctx := context.Background()
+	dash := func() *tracker.Dashboard {
+		t.Helper()
+		d, err := a.srv.Reports.Dashboard(ctx, tracker.ReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	first := dash()
+	if first.Overall.Respondents != 10 {
+		t.Fatalf("respondents: got %d, want 10", first.Overall.Respondents)
+	}
+	// A new answer waits for the cache to expire: every instance shows
+	// the same figures, with the time they were computed.
+	a.learner("late", surveysOnly, a.entry, employed)
+	if got := dash(); got.Overall.Respondents != 10 || !got.ComputedAt.Equal(first.ComputedAt) {
+		t.Errorf("within the cache time: got %d respondents computed at %s, want the cached 10 of %s",
+			got.Overall.Respondents, got.ComputedAt, first.ComputedAt)
+	}
+	// A withdrawal clears the cache at once: the learner leaves every figure.
+	for _, who := range []string{"a0", "a1"} {
+		if err := a.srv.Store.Withdraw(ctx, who, a.platform, "a", a.at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := dash(); got.Overall.Respondents != 9 {
+		t.Errorf("after two withdrawals: got %d respondents, want 9 (11 answered, 2 withdrew)", got.Overall.Respondents)
+	}
+	// Without the cache, figures are always fresh.
+	a.srv.Reports.CacheFor = -1
+	a.learner("later", surveysOnly, a.entry, employed)
+	if got := dash(); got.Overall.Respondents != 10 {
+		t.Errorf("cache off: got %d respondents, want 10", got.Overall.Respondents)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // Reports turns stored responses into aggregate reports that respect the
@@ -21,7 +22,17 @@ type Reports struct {
 	Surveys    *Surveys
 	K          int // default DefaultK
 	SensitiveK int // default DefaultSensitiveK
+	// CacheFor is how long computed dashboard figures are reused, by
+	// every instance (they are cached in the database); 0 means
+	// DefaultCacheFor, a negative value turns the cache off.
+	CacheFor time.Duration
+	Now      func() time.Time
 }
+
+// DefaultCacheFor is how long dashboard figures are reused: reading a
+// million answers takes seconds, and QA figures a few minutes old serve
+// as well. A withdrawal clears the cache at once.
+const DefaultCacheFor = 5 * time.Minute
 
 func (rp *Reports) k(sensitive bool) int {
 	switch {

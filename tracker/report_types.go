@@ -72,4 +72,10 @@ type ReportStore interface {
 	// ReportCourses lists the courses that have activities, by platform
 	// and course id; PlatformID and ContextID of f narrow it.
 	ReportCourses(ctx context.Context, f ReportFilter) ([]CourseRef, error)
+	// CachedReport loads figures cached under key, computed at or after
+	// notBefore. ErrNotFound when there are none that fresh. A
+	// withdrawal empties the cache (SurveyStore.Withdraw).
+	CachedReport(ctx context.Context, key string, notBefore time.Time) ([]byte, time.Time, error)
+	// SaveCachedReport stores figures under key, replacing older ones.
+	SaveCachedReport(ctx context.Context, key string, data []byte, at time.Time) error
 }

@@ -143,7 +143,7 @@ func New(opts Options) (*Server, error) {
 		},
 		Keys:     keyring,
 		Surveys:  surveys,
-		Reports:  &Reports{Store: opts.Store, Surveys: surveys, K: opts.K, SensitiveK: opts.SensitiveK},
+		Reports:  &Reports{Store: opts.Store, Surveys: surveys, K: opts.K, SensitiveK: opts.SensitiveK, Now: opts.Now},
 		Accounts: &Accounts{Store: opts.Store, Now: opts.Now},
 		Outbox:   outbox,
 		Tokens:   tokens,
