@@ -93,13 +93,14 @@ func entryInstrument(t *testing.T) *tracker.Instrument {
 	return nil
 }
 
-// runLearner launches user into the graded activity, consents and answers
+// runLearner launches opts.UserID into the graded activity, consents and answers
 // the survey page by page, recording in l what the server acknowledged.
 // It stops at the first error: a learner whose tab broke in a crash does
 // not come back, and the next learner starts afresh.
-func runLearner(ctx context.Context, lms *ltitest.Platform, in *tracker.Instrument, l *ledger, user string) error {
+func runLearner(ctx context.Context, lms *ltitest.Platform, in *tracker.Instrument, l *ledger, opts ltitest.LaunchOptions) error {
 	b := ltitest.NewBrowser()
-	resp, err := b.Launch(ctx, lms, ltitest.LaunchOptions{UserID: user, Custom: map[string]string{"graded": "1"}})
+	opts.Custom = map[string]string{"graded": "1"}
+	resp, err := b.Launch(ctx, lms, opts)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func runLearner(ctx context.Context, lms *ltitest.Platform, in *tracker.Instrume
 	if m == nil || resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("launch ended at %s with %d", resp.Request.URL, resp.StatusCode)
 	}
-	r := &learnerRecord{user: user, b: b, home: m[1]}
+	r := &learnerRecord{user: opts.UserID, b: b, home: m[1]}
 	l.add(r)
 
 	token := csrfField.FindStringSubmatch(body)

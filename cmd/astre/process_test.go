@@ -173,16 +173,16 @@ func (c *child) stopListening() {
 	}
 }
 
-// gate is an HTTP proxy to a platform endpoint that can hold requests,
+// gate is an HTTP proxy to a platform that can hold requests,
 // so a test knows a request is in flight inside the server.
 type gate struct {
-	target  string
+	target  string // the platform's base URL; paths are kept
 	held    chan struct{} // receives once per request held
 	release chan struct{} // closed to let held requests through
 	hold    bool
 }
 
-// newGate proxies to target; when hold, each request waits for release
+// newGate proxies to the platform at target; when hold, each request waits for release
 // (or its client giving up).
 func newGate(t *testing.T, target string, hold bool) (*gate, string) {
 	g := &gate{target: target, held: make(chan struct{}, 100), release: make(chan struct{}), hold: hold}
@@ -205,7 +205,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, g.target, r.Body)
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, g.target+r.URL.RequestURI(), r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
