@@ -176,7 +176,7 @@ func (c *child) stopListening() {
 // gate is an HTTP proxy to a platform that can hold requests,
 // so a test knows a request is in flight inside the server.
 type gate struct {
-	target  string // the platform's base URL; paths are kept
+	target  string        // the platform's base URL; paths are kept
 	held    chan struct{} // receives once per request held
 	release chan struct{} // closed to let held requests through
 	hold    bool
