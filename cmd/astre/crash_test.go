@@ -64,8 +64,12 @@ func TestCrashKeepsAcknowledgedAnswersAndGrades(t *testing.T) {
 				}
 			})
 		}
-		killAfter := time.Duration(300+rng.IntN(1200)) * time.Millisecond
-		t.Logf("round %d: SIGKILL after %s", round, killAfter)
+		// Kill at a random moment once a few completions were
+		// acknowledged, so every round has scores to check, also on a
+		// slow machine or under the race detector.
+		waitCompletions(t, l, l.completions()+crashWorkers/2)
+		killAfter := time.Duration(rng.IntN(1000)) * time.Millisecond
+		t.Logf("round %d: SIGKILL %s after the round's first completions", round, killAfter)
 		time.Sleep(killAfter)
 		srv.kill()
 		srv.start()
@@ -82,6 +86,18 @@ func TestCrashKeepsAcknowledgedAnswersAndGrades(t *testing.T) {
 	srv.terminate()
 	if code := srv.wait(); code != 0 {
 		t.Errorf("exit code after SIGTERM: got %d, want 0\n%s", code, srv.stderr.String())
+	}
+}
+
+// waitCompletions waits until n completions were acknowledged in all.
+func waitCompletions(t *testing.T, l *ledger, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for l.completions() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d completions acknowledged after 30s", l.completions(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

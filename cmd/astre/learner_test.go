@@ -58,6 +58,19 @@ func (l *ledger) ackCompletion(r *learnerRecord) {
 	r.completed = true
 }
 
+// completions counts the acknowledged completions.
+func (l *ledger) completions() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.learners {
+		if r.completed {
+			n++
+		}
+	}
+	return n
+}
+
 // snapshot lists the learners with their acknowledged pages so far.
 func (l *ledger) snapshot() []learnerRecord {
 	l.mu.Lock()
