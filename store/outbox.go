@@ -65,12 +65,14 @@ func enqueue(ctx context.Context, tx *sql.Tx, it *tracker.OutboxItem, now func()
 }
 
 // ClaimOutbox leases due items with one conditional UPDATE, so two
-// instances claiming at once never get the same item.
+// instances claiming at once never get the same item. Items already
+// leased to owner are claimed again: they are a crashed predecessor's of
+// the same name (see tracker.Outbox.Owner).
 func (db *DB) ClaimOutbox(ctx context.Context, kinds []string, owner string, now time.Time, lease time.Duration, limit int) ([]tracker.OutboxItem, error) {
 	if len(kinds) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	args := []any{owner, millis(now.Add(lease)), millis(now), string(tracker.OutboxPending), millis(now), millis(now)}
+	args := []any{owner, millis(now.Add(lease)), millis(now), string(tracker.OutboxPending), millis(now), millis(now), owner}
 	for _, k := range kinds {
 		args = append(args, k)
 	}
@@ -80,7 +82,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, kinds []string, owner string, now
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?,
 				attempts = attempts + 1, updated_at = ?
 			WHERE id IN (SELECT id FROM outbox
-				WHERE status = ? AND next_at <= ? AND lease_until <= ?
+				WHERE status = ? AND next_at <= ? AND (lease_until <= ? OR lease_owner = ?)
 				AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
 				ORDER BY next_at, id LIMIT ?)
 			RETURNING `+outboxColumns, args...)

@@ -36,6 +36,12 @@ func TestOutboxClaimIsExclusiveAndLeasesRunOut(t *testing.T) {
 	if len(none) != 0 {
 		t.Errorf("claim of another kind: got %d items, want 0", len(none))
 	}
+	// "one" restarts under its name: it takes back its own leases at once,
+	// counting another attempt, and leaves "two"'s alone.
+	mine, err := db.ClaimOutbox(ctx, []string{"score"}, "one", now, time.Minute, 10)
+	if err != nil || len(mine) != 2 || mine[0].Key == "c" || mine[1].Key == "c" || mine[0].Attempts != 2 {
+		t.Fatalf("claim by the restarted owner: got %+v, %v; want a and b at their second attempt", mine, err)
+	}
 	// "one" crashes: its leases run out and "two" takes them over.
 	again, err := db.ClaimOutbox(ctx, []string{"score"}, "two", now.Add(2*time.Minute), time.Minute, 10)
 	if err != nil || len(again) != 3 {

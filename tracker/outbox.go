@@ -55,9 +55,13 @@ func RetryAfter(err error, after time.Duration) error { return &retryAfterError{
 type Outbox struct {
 	Store   OutboxStore
 	Senders map[string]Sender
-	Owner   string // this instance's lease name; random when empty
-	Now     func() time.Time
-	Log     zerolog.Logger
+	// Owner is this instance's lease name; random when empty. An owner
+	// claims the items still leased to its name at once: give a name to
+	// one running worker at a time, and a restart after a crash resumes
+	// the crashed worker's deliveries without waiting out its leases.
+	Owner string
+	Now   func() time.Time
+	Log   zerolog.Logger
 
 	Lease       time.Duration // how long a claim lasts (default 2 minutes)
 	Poll        time.Duration // how often to look for due items (default 1 second)

@@ -73,7 +73,8 @@ type OutboxStore interface {
 	Enqueue(ctx context.Context, items ...*OutboxItem) error
 	// ClaimOutbox leases up to limit pending items of the given kinds,
 	// due at now and not leased by anyone else, to owner until now+lease,
-	// earliest due first, and counts the attempt.
+	// earliest due first, and counts the attempt. Items still leased to
+	// owner itself are claimed again.
 	ClaimOutbox(ctx context.Context, kinds []string, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
 	// FinishOutbox records an attempt's outcome and releases the lease.
 	// ErrConflict when the owner lost the lease or the item was enqueued

@@ -38,3 +38,27 @@ func lockDataDir(dir string, exclusive bool) (unlock func(), err error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// outboxSlots bounds how many servers on one data dir get a stable
+// outbox owner name; more still serve, with a random name.
+const outboxSlots = 16
+
+// lockOutboxOwner takes the first free DATA_DIR/outbox-N.lock and returns
+// its stable outbox owner name. Holding the lock proves that no live
+// process has that name, so the outbox may take back at once the leases
+// a killed server of the same slot left behind, instead of waiting them
+// out. "" when every slot is held: the outbox then picks a random name.
+func lockOutboxOwner(dir string) (owner string, unlock func()) {
+	for n := 1; n <= outboxSlots; n++ {
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("outbox-%d.lock", n)), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return "", func() {}
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			continue
+		}
+		return fmt.Sprintf("astre-slot-%d", n), func() { f.Close() }
+	}
+	return "", func() {}
+}

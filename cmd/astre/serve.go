@@ -39,6 +39,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// A stable owner name lets a restart after a crash resume the
+	// crashed server's deliveries at once. Held until the outbox stopped.
+	owner, unlockOwner := lockOutboxOwner(s.DataDir)
+	defer unlockOwner()
+	if owner != "" {
+		srv.Outbox.Owner = owner
+	}
 	if err := srv.Prepare(ctx); err != nil {
 		return err
 	}
