@@ -123,11 +123,13 @@ func (db *DB) FinishOutbox(ctx context.Context, a tracker.OutboxAttempt) error {
 	return nil
 }
 
-// ReleaseOutbox gives back owner's leases and uncounts their attempts.
+// ReleaseOutbox gives back owner's leases. Their attempts stay counted:
+// one cut short may still have reached the receiver, and a score's next
+// attempt must know it is a repeat (a 409 then means it arrived).
 func (db *DB) ReleaseOutbox(ctx context.Context, owner string) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_owner = '', lease_until = 0,
-			attempts = attempts - 1 WHERE lease_owner = ? AND status = ?`, owner, string(tracker.OutboxPending))
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_owner = '', lease_until = 0
+			WHERE lease_owner = ? AND status = ?`, owner, string(tracker.OutboxPending))
 		return err
 	})
 	if err != nil {

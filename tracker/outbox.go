@@ -168,7 +168,7 @@ func (o *Outbox) attempt(ctx context.Context, it *OutboxItem) {
 	err := o.Senders[it.Kind].Send(sctx, it)
 	cancel()
 	if ctx.Err() != nil {
-		return // stopping: the lease is given back, the attempt uncounted
+		return // stopping: the lease is given back; the attempt stays counted, it may have landed
 	}
 	now := o.Now().UTC()
 	a := OutboxAttempt{ID: it.ID, Revision: it.Revision, Owner: o.Owner, Status: OutboxDelivered, NextAt: now, At: now}

@@ -81,8 +81,8 @@ type OutboxStore interface {
 	// again meanwhile: the item then stays as it is, due for the newer
 	// payload.
 	FinishOutbox(ctx context.Context, a OutboxAttempt) error
-	// ReleaseOutbox gives back owner's leases without counting the
-	// attempts, when the worker stops.
+	// ReleaseOutbox gives back owner's leases when the worker stops; the
+	// attempts cut short stay counted, since they may have landed.
 	ReleaseOutbox(ctx context.Context, owner string) error
 	// OutboxItems lists items, newest first.
 	OutboxItems(ctx context.Context, f OutboxFilter) ([]OutboxItem, error)
