@@ -139,6 +139,14 @@ func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, co
 				return err
 			}
 		}
+		// Statements about the learner's surveys that have not left yet
+		// go: processing stops with the withdrawal.
+		_, err = tx.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND learner = ? AND status = ?
+			AND activity_id IN (SELECT id FROM activities WHERE platform_id = ? AND context_id = ?)`,
+			tracker.XAPIKind, learner, string(tracker.OutboxPending), platformID, contextID)
+		if err != nil {
+			return err
+		}
 		return enqueueAll(ctx, tx, out, db.now)
 	})
 	if err != nil {

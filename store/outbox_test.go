@@ -150,7 +150,8 @@ func TestActivityProgressAndWithdrawal(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &tracker.Response{Learner: "p1", ActivityID: a.ID, InstrumentID: "entry", InstrumentVersion: 1, Status: tracker.StatusCompleted, CompletedAt: &now}
-	if err := db.SaveResponse(ctx, r, nil); err != nil {
+	started := &tracker.OutboxItem{Kind: tracker.XAPIKind, Key: "s1", ActivityID: a.ID, Learner: "p1", Payload: []byte(`{}`), NextAt: now}
+	if err := db.SaveResponse(ctx, r, nil, started); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.ActivityProgress(ctx, a.ID)
@@ -170,6 +171,10 @@ func TestActivityProgressAndWithdrawal(t *testing.T) {
 	got, _ = db.ActivityProgress(ctx, a.ID)
 	if len(got) != 1 || got[0].Learner != "p2" {
 		t.Errorf("after p1 withdrew: got %+v, want p2 only", got)
+	}
+	items, _ := db.OutboxItems(ctx, tracker.OutboxFilter{Kind: tracker.XAPIKind})
+	if len(items) != 0 {
+		t.Errorf("after p1 withdrew: %d xAPI statements about their surveys still pending, want none", len(items))
 	}
 }
 

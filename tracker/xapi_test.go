@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -147,6 +148,7 @@ func TestXAPIStatementsThroughTheOutbox(t *testing.T) {
 	}
 
 	l := answerEntry(t, h, "xapi-learner")
+	deliver()
 	_, page := l.get("/mydata")
 	l.post("/withdraw", url.Values{"csrf": {csrf(t, page)}, "confirm": {"yes"}})
 	deliver()
@@ -182,6 +184,21 @@ func TestXAPIStatementsThroughTheOutbox(t *testing.T) {
 		if b.Before(a) {
 			t.Errorf("%s at %s before %s at %s", want[i], b, want[i-1], a)
 		}
+	}
+
+	// A learner who withdraws before the statements about their survey
+	// left: those never go; only the consent's acceptance and withdrawal.
+	sent := len(store.statements)
+	quick := answerEntry(t, h, "xapi-quick")
+	_, page = quick.get("/mydata")
+	quick.post("/withdraw", url.Values{"csrf": {csrf(t, page)}, "confirm": {"yes"}})
+	deliver()
+	var later []string
+	for _, st := range store.statements[sent:] {
+		later = append(later, st["verb"].(map[string]any)["id"].(string))
+	}
+	if len(later) != 2 || !slices.Contains(later, tracker.VerbAccepted) || !slices.Contains(later, tracker.VerbCancelled) {
+		t.Errorf("withdrawn before delivery: sent %v, want only accepted and cancelled", later)
 	}
 }
 
