@@ -73,10 +73,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction never
 	// fails half-way when it upgrades from reading to writing.
-	writer, err := sql.Open("sqlite", dsn(path, "_txlock=immediate"))
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
+	writer := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	db := &DB{writer: writer, now: now}
@@ -89,11 +86,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	// fails whenever the -wal and -shm files are absent (SQLite removes them
 	// when the last connection closes), while query_only still stops a write
 	// from slipping past the writer.
-	reader, err := sql.Open("sqlite", dsn(path, "_pragma=query_only(1)"))
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
+	reader := sql.OpenDB(newCachingConnector(dsn(path, "_pragma=query_only(1)")))
 	reader.SetMaxOpenConns(readers)
 	reader.SetMaxIdleConns(readers)
 	db.reader = reader

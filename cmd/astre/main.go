@@ -11,6 +11,7 @@
 //	astre demo-data
 //	astre admin create|password
 //	astre token create|list|revoke
+//	astre loadtest --target URL       measure a running ASTRE from a fake platform
 //
 // Every subcommand takes the same settings as flags or environment
 // variables (see README.md).
@@ -63,6 +64,7 @@ Commands:
   demo-data                      add synthetic courses, learners and answers
   admin create|password          manage the provider's administrator accounts
   token create|list|revoke       manage API tokens for the provider's QA system
+  loadtest --target URL          play a platform's learners against a running ASTRE, and measure it
 
 Run "astre COMMAND -h" for a command's flags.
 `
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return adminCommand(ctx, rest, getenv, stdout, stderr)
 	case "token":
 		return tokenCommand(ctx, rest, getenv, stdout, stderr)
+	case "loadtest":
+		return loadtest(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -21,8 +21,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this new file until the server stops (off by default)")
 	if err := parseFlags(fs, s, args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintln(stderr, "astre:", err)
+			}
+		}()
 	}
 	unlock, err := lockDataDir(s.DataDir, false)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/astre-lti/astre/lti"
 )
@@ -153,13 +152,7 @@ func (p *Platform) serveConfiguration(w http.ResponseWriter, r *http.Request) {
 }
 
 // bearer returns the token of an "Authorization: Bearer" header, or "".
-func bearer(r *http.Request) string {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(token)
-}
+func bearer(r *http.Request) string { return bearerToken(r.Header.Get("Authorization")) }
 
 func (p *Platform) refuseRegistration(w http.ResponseWriter, status int, msg string) {
 	p.mu.Lock()

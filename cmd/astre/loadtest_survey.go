@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/astre-lti/astre/tracker"
+)
+
+// The load test answers ASTRE's own pages, so it reads them the way its
+// tests do: the CSRF token, the page index, and which items are on the
+// page.
+var (
+	csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	pageField = regexp.MustCompile(`name="page" value="(\d+)"`)
+)
+
+// builtinInstrument returns the built-in instrument id, as a new
+// activity places it.
+func builtinInstrument(id string) (*tracker.Instrument, error) {
+	all, err := tracker.BuiltinInstruments()
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range all {
+		if in.ID == id {
+			return in, nil
+		}
+	}
+	return nil, fmt.Errorf("no built-in instrument %q", id)
+}
+
+// consentForm grants every purpose of the consent page in body.
+func consentForm(body string) (url.Values, error) {
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		return nil, fmt.Errorf("no CSRF token on the consent page")
+	}
+	v := url.Values{"csrf": {m[1]}}
+	for _, p := range tracker.Purposes {
+		v.Set("i."+string(p), "yes")
+	}
+	return v, nil
+}
+
+// surveyForm answers every item of in shown on the survey page in body
+// with a valid value and asks for the next page: a number its minimum,
+// a text "ok", a matrix's rows their first option, a choice its first
+// option that is neither exclusive nor "prefer not to say".
+func surveyForm(in *tracker.Instrument, body string) (url.Values, error) {
+	csrf := csrfField.FindStringSubmatch(body)
+	page := pageField.FindStringSubmatch(body)
+	if csrf == nil || page == nil {
+		return nil, fmt.Errorf("not a survey page")
+	}
+	v := url.Values{"csrf": {csrf[1]}, "page": {page[1]}, "go": {"next"}}
+	for _, it := range in.Items() {
+		if !strings.Contains(body, `id="q-`+it.ID+`"`) {
+			continue
+		}
+		name := "i." + it.ID
+		switch it.Type {
+		case tracker.NumberItem:
+			n := 1
+			if it.Min != nil {
+				n = *it.Min
+			}
+			v.Set(name, strconv.Itoa(n))
+		case tracker.ShortText, tracker.LongText:
+			v.Set(name, "ok")
+		case tracker.Matrix:
+			opts := it.Choices("en")
+			for _, row := range it.Rows {
+				v.Set("m."+it.ID+"."+row.Code, opts[0].Code)
+			}
+		default:
+			for _, o := range it.Choices("en") {
+				if o.Exclusive || o.Code == tracker.PreferNotCode {
+					continue
+				}
+				v.Set(name, o.Code)
+				if o.Specify || o.Code == tracker.OtherCode {
+					v.Set("o."+it.ID, "my words")
+				}
+				break
+			}
+		}
+	}
+	return v, nil
+}
