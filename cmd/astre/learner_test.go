@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,11 +83,8 @@ func (l *ledger) snapshot() []learnerRecord {
 	return out
 }
 
-var (
-	launchHome = regexp.MustCompile(`^(.*/s/[^/]+)/`)
-	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	pageField  = regexp.MustCompile(`name="page" value="(\d+)"`)
-)
+// launchHome, csrfField and pageField are shared with the load command
+// (loadtest_flow.go, loadtest_survey.go).
 
 // entryInstrument is the built-in survey a graded activity asks first.
 func entryInstrument(t *testing.T) *tracker.Instrument {
