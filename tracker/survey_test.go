@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,37 +108,7 @@ func (l *learner) fill(in *tracker.Instrument, body string) url.Values {
 		l.t.Fatalf("not a survey page:\n%.600s", body)
 	}
 	v := url.Values{"csrf": {csrf(l.t, body)}, "page": {m[1]}, "go": {"next"}}
-	for _, it := range in.Items() {
-		if !strings.Contains(body, `id="q-`+it.ID+`"`) {
-			continue
-		}
-		name := "i." + it.ID
-		switch it.Type {
-		case tracker.NumberItem:
-			n := 1
-			if it.Min != nil {
-				n = *it.Min
-			}
-			v.Set(name, strconv.Itoa(n))
-		case tracker.ShortText, tracker.LongText:
-			v.Set(name, "ok")
-		case tracker.Matrix:
-			opts := it.Choices("en")
-			for _, row := range it.Rows {
-				v.Set("m."+it.ID+"."+row.Code, opts[0].Code)
-			}
-		default:
-			for _, o := range it.Choices("en") {
-				if !o.Exclusive && o.Code != tracker.PreferNotCode {
-					v.Set(name, o.Code)
-					if o.Specify || o.Code == tracker.OtherCode {
-						v.Set("o."+it.ID, "my words")
-					}
-					break
-				}
-			}
-		}
-	}
+	tracker.SampleForm(in, v, func(it *tracker.Item) bool { return strings.Contains(body, `id="q-`+it.ID+`"`) })
 	return v
 }
 

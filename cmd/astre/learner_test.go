@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -222,37 +221,9 @@ func fill(in *tracker.Instrument, body string, before url.Values) (url.Values, e
 		return nil, fmt.Errorf("not a survey page: %.300s", body)
 	}
 	v := url.Values{"csrf": {token[1]}, "page": {page[1]}, "go": {"next"}}
-	for _, it := range in.Items() {
-		if !strings.Contains(body, `id="q-`+it.ID+`"`) || !shown(it.ShowIf, before, v) {
-			continue
-		}
-		name := "i." + it.ID
-		switch it.Type {
-		case tracker.NumberItem:
-			n := 1
-			if it.Min != nil {
-				n = *it.Min
-			}
-			v.Set(name, strconv.Itoa(n))
-		case tracker.ShortText, tracker.LongText:
-			v.Set(name, "ok")
-		case tracker.Matrix:
-			opts := it.Choices("en")
-			for _, row := range it.Rows {
-				v.Set("m."+it.ID+"."+row.Code, opts[0].Code)
-			}
-		default:
-			for _, o := range it.Choices("en") {
-				if !o.Exclusive && o.Code != tracker.PreferNotCode {
-					v.Set(name, o.Code)
-					if o.Specify || o.Code == tracker.OtherCode {
-						v.Set("o."+it.ID, "my words")
-					}
-					break
-				}
-			}
-		}
-	}
+	tracker.SampleForm(in, v, func(it *tracker.Item) bool {
+		return strings.Contains(body, `id="q-`+it.ID+`"`) && shown(it.ShowIf, before, v)
+	})
 	return v, nil
 }
 

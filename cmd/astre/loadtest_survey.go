@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/astre-lti/astre/tracker"
@@ -57,37 +56,6 @@ func surveyForm(in *tracker.Instrument, body string) (url.Values, error) {
 		return nil, fmt.Errorf("not a survey page")
 	}
 	v := url.Values{"csrf": {csrf[1]}, "page": {page[1]}, "go": {"next"}}
-	for _, it := range in.Items() {
-		if !strings.Contains(body, `id="q-`+it.ID+`"`) {
-			continue
-		}
-		name := "i." + it.ID
-		switch it.Type {
-		case tracker.NumberItem:
-			n := 1
-			if it.Min != nil {
-				n = *it.Min
-			}
-			v.Set(name, strconv.Itoa(n))
-		case tracker.ShortText, tracker.LongText:
-			v.Set(name, "ok")
-		case tracker.Matrix:
-			opts := it.Choices("en")
-			for _, row := range it.Rows {
-				v.Set("m."+it.ID+"."+row.Code, opts[0].Code)
-			}
-		default:
-			for _, o := range it.Choices("en") {
-				if o.Exclusive || o.Code == tracker.PreferNotCode {
-					continue
-				}
-				v.Set(name, o.Code)
-				if o.Specify || o.Code == tracker.OtherCode {
-					v.Set("o."+it.ID, "my words")
-				}
-				break
-			}
-		}
-	}
+	tracker.SampleForm(in, v, func(it *tracker.Item) bool { return strings.Contains(body, `id="q-`+it.ID+`"`) })
 	return v, nil
 }
