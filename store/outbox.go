@@ -148,6 +148,9 @@ func (db *DB) OutboxItems(ctx context.Context, f tracker.OutboxFilter) ([]tracke
 		where = append(where, cond)
 		args = append(args, v)
 	}
+	if f.ID != 0 {
+		add("id = ?", f.ID)
+	}
 	if f.Kind != "" {
 		add("kind = ?", f.Kind)
 	}

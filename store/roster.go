@@ -11,9 +11,19 @@ import (
 	"github.com/astre-lti/astre/tracker"
 )
 
-// SeeLearner records a learner's first launch of an activity.
+// SeeLearner records a learner's first launch of an activity. It reads
+// first: every later launch finds the row and takes no write lock.
 func (db *DB) SeeLearner(ctx context.Context, activityID int64, learner string, at time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	var seen int
+	err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM activity_learners
+		WHERE activity_id = ? AND learner = ?`, activityID, learner).Scan(&seen)
+	if err != nil {
+		return fmt.Errorf("see learner %s in activity %d: %w", learner, activityID, err)
+	}
+	if seen > 0 {
+		return nil
+	}
+	err = db.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO activity_learners (activity_id, learner, first_launch_at)
 			VALUES (?, ?, ?) ON CONFLICT (activity_id, learner) DO NOTHING`, activityID, learner, millis(at))
 		return err

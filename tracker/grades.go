@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,7 +91,7 @@ func (g *Grades) Send(ctx context.Context, it *OutboxItem) error {
 	}
 	pl, err := g.Store.Platform(ctx, sp.Issuer, sp.ClientID)
 	if errors.Is(err, ErrNotFound) {
-		return Permanent(errors.New("the platform is no longer registered"))
+		return refusal(reasonPlatformGone, nil)
 	}
 	if err != nil {
 		return err
@@ -103,7 +104,7 @@ func (g *Grades) Send(ctx context.Context, it *OutboxItem) error {
 	one := 1.0
 	score := lti.Score{UserID: sp.UserID, ScoreGiven: &one, ScoreMaximum: &one, Timestamp: sp.Timestamp,
 		ActivityProgress: lti.ActivityCompleted, GradingProgress: lti.GradingFullyGraded}
-	err = g.withToken(ctx, reg, []string{lti.ScopeScore}, func(token string) error {
+	err = withToken(ctx, g.Tokens, reg, []string{lti.ScopeScore}, func(token string) error {
 		return lti.PostScore(ctx, g.Client, g.UserAgent, token, line, score)
 	})
 	var se *lti.ServiceError
@@ -134,14 +135,14 @@ func (g *Grades) lineItem(ctx context.Context, reg lti.Registration, activityID 
 	}
 	canCreate := slices.Contains(sp.Scopes, lti.ScopeLineItem)
 	if sp.LineItems == "" || !canCreate && !slices.Contains(sp.Scopes, lti.ScopeLineItemReadOnly) {
-		return "", Permanent(errors.New("the platform offers no line item for this activity"))
+		return "", refusal(reasonNoLineItem, nil)
 	}
 	scopes := []string{lti.ScopeLineItemReadOnly}
 	if canCreate {
 		scopes = []string{lti.ScopeLineItem}
 	}
 	var found *lti.LineItem
-	err = g.withToken(ctx, reg, scopes, func(token string) error {
+	err = withToken(ctx, g.Tokens, reg, scopes, func(token string) error {
 		var err error
 		found, err = lti.FindLineItem(ctx, g.Client, g.UserAgent, token, sp.LineItems, sp.ResourceLinkID, LineItemTag)
 		if err == nil && found == nil && canCreate {
@@ -154,7 +155,7 @@ func (g *Grades) lineItem(ctx context.Context, reg lti.Registration, activityID 
 		return "", classify(err)
 	}
 	if found == nil {
-		return "", Permanent(errors.New("no line item for this activity, and the platform does not let the tool create one"))
+		return "", refusal(reasonNoLineItem, nil)
 	}
 	if err := g.Store.SetLineItem(ctx, activityID, found.ID); err != nil {
 		return "", err
@@ -164,17 +165,18 @@ func (g *Grades) lineItem(ctx context.Context, reg lti.Registration, activityID 
 
 // withToken runs call with a bearer token for scopes, once more with a
 // fresh token when the platform answers 401 (the token was revoked or
-// expired early).
-func (g *Grades) withToken(ctx context.Context, reg lti.Registration, scopes []string, call func(token string) error) error {
+// expired early). Every call to a platform service (AGS, NRPS) goes
+// through it.
+func withToken(ctx context.Context, tokens *lti.TokenClient, reg lti.Registration, scopes []string, call func(token string) error) error {
 	for attempt := 0; ; attempt++ {
-		tok, err := g.Tokens.Token(ctx, reg, scopes)
+		tok, err := tokens.Token(ctx, reg, scopes)
 		if err != nil {
 			return err
 		}
 		err = call(tok.AccessToken)
 		var se *lti.ServiceError
 		if attempt == 0 && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
-			g.Tokens.Forget(reg, scopes, tok)
+			tokens.Forget(reg, scopes, tok)
 			continue
 		}
 		return err
@@ -194,17 +196,60 @@ func classify(err error) error {
 	case errors.As(err, &se) && se.Permanent():
 		switch se.Status {
 		case http.StatusBadRequest:
-			return Permanent(fmt.Errorf("the gradebook refused the score: the user is not gradable (for example not enrolled as a student): %w", err))
+			return refusal(reasonNotGradable, err)
 		case http.StatusNotFound:
-			return Permanent(fmt.Errorf("the line item is gone from the gradebook: %w", err))
+			return refusal(reasonLineItemGone, err)
 		case http.StatusConflict:
-			return Permanent(fmt.Errorf("the gradebook holds a newer score: %w", err))
+			return refusal(reasonNewerScore, err)
 		}
 		return Permanent(err)
 	case errors.As(err, &se) && se.RetryAfter > 0:
 		return RetryAfter(err, se.RetryAfter)
 	case errors.As(err, &te) && te.Status >= 400 && te.Status < 500 && te.Status != http.StatusTooManyRequests && te.Status != http.StatusRequestTimeout:
-		return Permanent(fmt.Errorf("the platform would not give a token for the grade service: %w", err))
+		return refusal(reasonNoToken, err)
 	}
 	return err
+}
+
+// Why a score is refused for good: each reason is a catalog key
+// (grades.reason.KEY) for the instructor's page, and the words that
+// begin the recorded error, for operators.
+const (
+	reasonNotGradable  = "not_gradable"
+	reasonLineItemGone = "line_item_gone"
+	reasonNewerScore   = "newer_score"
+	reasonNoLineItem   = "no_line_item"
+	reasonNoToken      = "no_token"
+	reasonPlatformGone = "platform_gone"
+)
+
+var refusalWords = map[string]string{
+	reasonNotGradable:  "the gradebook refused the score: the user is not gradable (for example not enrolled as a student)",
+	reasonLineItemGone: "the line item is gone from the gradebook",
+	reasonNewerScore:   "the gradebook holds a newer score",
+	reasonNoLineItem:   "the platform offers no line item for this activity and does not let the tool create one",
+	reasonNoToken:      "the platform would not give a token for the grade service",
+	reasonPlatformGone: "the platform is no longer registered",
+}
+
+// refusal is a permanent failure for reason, with the platform's answer.
+func refusal(reason string, err error) error {
+	if err == nil {
+		return Permanent(errors.New(refusalWords[reason]))
+	}
+	return Permanent(fmt.Errorf("%s: %w", refusalWords[reason], err))
+}
+
+// refusalReason is the reason a recorded error stands for: "gave_up"
+// after too many attempts, "other" for a refusal without one.
+func refusalReason(lastError string) string {
+	for reason, words := range refusalWords {
+		if strings.HasPrefix(lastError, words) {
+			return reason
+		}
+	}
+	if strings.HasPrefix(lastError, gaveUpWords) {
+		return "gave_up"
+	}
+	return "other"
 }

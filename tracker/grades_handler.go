@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -61,32 +60,12 @@ func (s *Server) grades(w http.ResponseWriter, r *http.Request) error {
 				when = it.NextAt
 			}
 		case OutboxFailed:
-			row.ReasonKey, row.Detail = failureReason(it.LastError), it.LastError
+			row.ReasonKey, row.Detail = "grades.reason."+refusalReason(it.LastError), it.LastError
 		}
 		row.When = when.UTC().Format(time.DateTime) + " UTC"
 		p.Rows = append(p.Rows, row)
 	}
 	return s.Render.Render(w, http.StatusOK, "grades", p)
-}
-
-// failureReason picks the catalog key explaining a permanent failure
-// recorded by Grades.
-func failureReason(lastError string) string {
-	for prefix, key := range map[string]string{
-		"the gradebook refused the score":      "grades.reason.not_gradable",
-		"the line item is gone":                "grades.reason.line_item_gone",
-		"the gradebook holds a newer score":    "grades.reason.newer_score",
-		"the platform offers no line item":     "grades.reason.no_line_item",
-		"no line item for this activity":       "grades.reason.no_line_item",
-		"the platform would not give a token":  "grades.reason.no_token",
-		"the platform is no longer registered": "grades.reason.platform_gone",
-		"gave up after":                        "grades.reason.gave_up",
-	} {
-		if strings.HasPrefix(lastError, prefix) {
-			return key
-		}
-	}
-	return "grades.reason.other"
 }
 
 // retryGrade makes one undelivered score due now and wakes the worker.
@@ -101,15 +80,11 @@ func (s *Server) retryGrade(w http.ResponseWriter, r *http.Request) error {
 		return ErrInvalid
 	}
 	// Only a score of this activity: the id comes from the page.
-	items, err := s.Store.OutboxItems(ctx, OutboxFilter{Kind: KindScore, ActivityID: a.ID})
+	items, err := s.Store.OutboxItems(ctx, OutboxFilter{ID: id, Kind: KindScore, ActivityID: a.ID})
 	if err != nil {
 		return err
 	}
-	found := false
-	for _, it := range items {
-		found = found || it.ID == id
-	}
-	if !found {
+	if len(items) == 0 {
 		return ErrNotFound
 	}
 	if err := s.Store.RetryOutbox(ctx, id, s.Surveys.Now().UTC()); err != nil && !errors.Is(err, ErrConflict) {

@@ -182,7 +182,7 @@ func (o *Outbox) attempt(ctx context.Context, it *OutboxItem) {
 		a.Status, a.Error = OutboxFailed, err.Error()
 		log.Warn().Err(err).Msg("outbox item refused for good")
 	case it.Attempts >= o.MaxAttempts:
-		a.Status, a.Error = OutboxFailed, fmt.Sprintf("gave up after %d attempts: %v", it.Attempts, err)
+		a.Status, a.Error = OutboxFailed, fmt.Sprintf("%s %d attempts: %v", gaveUpWords, it.Attempts, err)
 		log.Error().Err(err).Msg("outbox item given up")
 	default:
 		a.Status, a.Error = OutboxPending, err.Error()
@@ -193,6 +193,9 @@ func (o *Outbox) attempt(ctx context.Context, it *OutboxItem) {
 		log.Error().Err(err).Msg("outbox record attempt")
 	}
 }
+
+// gaveUpWords begin the error recorded when the worker gives up.
+const gaveUpWords = "gave up after"
 
 // backoff is the delay before the next attempt: exponential in the
 // attempts made, with full jitter over its upper half so that items that

@@ -55,6 +55,7 @@ type OutboxAttempt struct {
 
 // OutboxFilter selects outbox items for a view; zero fields select all.
 type OutboxFilter struct {
+	ID         int64
 	Kind       string
 	ActivityID int64
 	Learner    string

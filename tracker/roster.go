@@ -28,23 +28,12 @@ func (s *Server) RefreshRoster(ctx context.Context, platformID int64, lc *Launch
 	if err != nil {
 		return nil, err
 	}
-	reg := pl.Registration()
-	scopes := []string{lti.ScopeContextMembership}
 	var members []lti.Member
-	for attempt := 0; attempt < 2; attempt++ {
-		tok, terr := s.Tokens.Token(ctx, reg, scopes)
-		if terr != nil {
-			err = terr
-			break
-		}
-		members, err = lti.Members(ctx, s.Client, UserAgent(s.BaseURL), tok.AccessToken, lc.NRPS.ContextMembershipsURL)
-		var se *lti.ServiceError
-		if attempt == 0 && errors.As(err, &se) && se.Status == 401 {
-			s.Tokens.Forget(reg, scopes, tok)
-			continue
-		}
-		break
-	}
+	err = withToken(ctx, s.Tokens, pl.Registration(), []string{lti.ScopeContextMembership}, func(token string) error {
+		var err error
+		members, err = lti.Members(ctx, s.Client, UserAgent(s.BaseURL), token, lc.NRPS.ContextMembershipsURL)
+		return err
+	})
 	r := &Roster{PlatformID: platformID, ContextID: lc.ContextID, FetchedAt: s.Surveys.Now().UTC()}
 	var (
 		se *lti.ServiceError

@@ -206,7 +206,6 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	if err := s.Store.SaveConsent(ctx, c, out...); err != nil {
 		return nil, fmt.Errorf("save consent: %w", err)
 	}
-	err = nil // no contact to keep is not an error (Open edX without PII)
 	if c.Purposes[PurposeFollowup] && len(contact) > 0 {
 		err = s.Store.SaveContact(ctx, &Contact{Learner: p.Learner, PlatformID: p.PlatformID, Sealed: contact, UpdatedAt: now})
 	} else if !c.Purposes[PurposeFollowup] {

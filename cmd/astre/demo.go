@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/astre-lti/astre/lti"
@@ -96,10 +95,9 @@ type demoRun struct {
 	hs        *http.Server
 	env       *env
 	errc      chan error
-	// work runs the outbox (grades to the demo gradebook, mails to files)
-	// and the follow-up scheduler until stopWork.
-	work     sync.WaitGroup
-	stopWork context.CancelFunc
+	// stopWorkers ends the outbox (grades to the demo gradebook, mails to
+	// files) and the follow-up scheduler.
+	stopWorkers func()
 }
 
 // startDemo listens on s.Addr, builds the tool (with base URL
@@ -148,10 +146,7 @@ func startDemo(ctx context.Context, s *settings, localBase bool, o demoOptions, 
 	}
 	d.courseURL = d.lms.CourseURL()
 	d.hs = httpServer(srv.Handler(), serverTimeouts)
-	workCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	d.stopWork = stop
-	d.work.Go(func() { srv.Outbox.Run(workCtx) })
-	d.work.Go(func() { srv.Followup.Run(workCtx) })
+	d.stopWorkers = startWorkers(ctx, srv, d.env.log)
 	go func() { d.errc <- d.hs.Serve(ln) }()
 	d.env.log.Info().Str("base_url", s.BaseURL).Str("lms", d.lms.Issuer).Msg("demo serving")
 	return d, nil
@@ -162,8 +157,7 @@ func (d *demoRun) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err := d.hs.Shutdown(ctx)
-	d.stopWork()
-	d.work.Wait()
+	d.stopWorkers()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("demo shutdown: %w", err)
 	}
@@ -173,8 +167,7 @@ func (d *demoRun) shutdown() error {
 // close stops everything; after shutdown it only releases what is left.
 func (d *demoRun) close() {
 	d.hs.Close()
-	d.stopWork()
-	d.work.Wait()
+	d.stopWorkers()
 	d.lms.Close()
 	d.env.close()
 }

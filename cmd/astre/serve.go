@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/astre-lti/astre/tracker"
 )
 
@@ -72,26 +74,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	purgeCtx, stopPurge := context.WithCancel(ctx)
 	defer stopPurge()
 	go purgeLoop(purgeCtx, e)
-	// The outbox worker (scores and mails) stops after the HTTP server
-	// drained, so what the last requests queued is attempted or left
-	// unleased for the next start.
-	outboxCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
-	outboxDone := make(chan error, 1)
-	go func() { outboxDone <- srv.Outbox.Run(outboxCtx) }()
-	defer func() {
-		stopOutbox()
-		if err := <-outboxDone; err != nil {
-			e.log.Warn().Err(err).Msg("outbox stop")
-		}
-	}()
-
-	// The follow-up scheduler enqueues the waves' mails for the outbox;
-	// it stops before the database closes.
-	var work sync.WaitGroup
-	workCtx, stopWork := context.WithCancel(ctx)
-	work.Go(func() { srv.Followup.Run(workCtx) })
-	defer work.Wait()
-	defer stopWork()
+	// The workers stop after the HTTP server drained (defers run after
+	// the shutdown below), so what the last requests queued is attempted
+	// or left unleased for the next start.
+	defer startWorkers(ctx, srv, e.log)()
 	if u := srv.MailboxURL(); u != "" {
 		fmt.Fprintf(stdout, "\nNo SMTP server set (ASTRE_SMTP_URL): mails are written to %s and listed at\n  %s\n", s.mailDir(), u)
 	}
@@ -170,4 +156,24 @@ Values for the LMS administrator (also at %s/lti/config):
 Register a platform with: astre platform add --issuer ... --client-id ... --auth-url ... --token-url ... --jwks-url ... --deployment-id ...
 or let Moodle register ASTRE itself with a one-time link from: astre platform register-link
 `, addr, baseURL, c.LoginURL, c.LaunchURL, c.JWKSURL, c.Domain)
+}
+
+// startWorkers runs srv's background work beside the HTTP server: the
+// outbox worker (scores, mails, xAPI statements) and the follow-up
+// scheduler that feeds it mails. They outlive ctx; the returned stop ends
+// both and waits, the outbox giving back its leases, so call it before
+// the database closes.
+func startWorkers(ctx context.Context, srv *tracker.Server, log zerolog.Logger) (stop func()) {
+	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var work sync.WaitGroup
+	work.Go(func() {
+		if err := srv.Outbox.Run(workCtx); err != nil {
+			log.Warn().Err(err).Msg("outbox stop")
+		}
+	})
+	work.Go(func() { srv.Followup.Run(workCtx) })
+	return func() {
+		cancel()
+		work.Wait()
+	}
 }
