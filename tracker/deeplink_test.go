@@ -98,9 +98,19 @@ func TestDeepLinkingChoiceErrorsKeepTheForm(t *testing.T) {
 
 func TestDeepLinkedGradedActivityIsGraded(t *testing.T) {
 	h := newHarness(t, ltitest.Moodle)
+	// The custom parameters a deep-linked item carries: the survey and
+	// graded=1 (completeGraded adds it).
 	completeGraded(t, h, ltitest.LaunchOptions{Custom: map[string]string{"instrument": "entry"}})
 	deliver(t, h)
 	if len(h.lms.Scores()) != 1 {
 		t.Fatal("a link placed with graded=1 sent no score")
+	}
+	pl, err := h.db.Platform(context.Background(), h.lms.Issuer, h.lms.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := h.db.ActivityAt(context.Background(), pl.ID, "2", "1")
+	if err != nil || !a.Graded || a.InstrumentID != "entry" {
+		t.Errorf("activity: got %+v, %v; want graded, with the linked survey", a, err)
 	}
 }

@@ -15,7 +15,11 @@ import (
 
 // graded is a launch of a graded activity, as deep linking places it.
 func graded(opts ltitest.LaunchOptions) ltitest.LaunchOptions {
-	opts.Custom = map[string]string{"graded": "1"}
+	custom := map[string]string{"graded": "1"}
+	for k, v := range opts.Custom {
+		custom[k] = v
+	}
+	opts.Custom = custom
 	return opts
 }
 
