@@ -72,6 +72,20 @@ func (db *DB) Instrument(ctx context.Context, id string, version int) (*tracker.
 	return in, nil
 }
 
+// NewestVersion is the newest version number of an instrument, read from
+// the primary key's index alone. ErrNotFound when absent.
+func (db *DB) NewestVersion(ctx context.Context, id string) (int, error) {
+	var v sql.NullInt64
+	err := db.reader.QueryRowContext(ctx, `SELECT MAX(version) FROM instruments WHERE id = ?`, id).Scan(&v)
+	if err == nil && !v.Valid {
+		err = tracker.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("newest version of instrument %s: %w", id, err)
+	}
+	return int(v.Int64), nil
+}
+
 // Instruments lists the newest version of every instrument, by id.
 func (db *DB) Instruments(ctx context.Context) ([]tracker.StoredInstrument, error) {
 	rows, err := db.reader.QueryContext(ctx, `SELECT `+instrumentColumns+` FROM instruments i

@@ -89,20 +89,3 @@ func scanLogin(row scanner) (*tracker.LoginState, error) {
 	l.CreatedAt, l.ExpiresAt, l.UsedAt = timeOf(created), timeOf(expires), nullTime(used)
 	return &l, nil
 }
-
-// UseNonce records a nonce as used for the issuer until expires.
-// ErrReplayed when it was recorded before.
-func (db *DB) UseNonce(ctx context.Context, issuer, nonce string, expires time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO used_nonces (issuer, nonce, expires_at) VALUES (?, ?, ?)`,
-			issuer, nonce, millis(expires))
-		return err
-	})
-	if errors.Is(err, tracker.ErrConflict) {
-		return fmt.Errorf("use nonce for %s: %w", issuer, tracker.ErrReplayed)
-	}
-	if err != nil {
-		return fmt.Errorf("use nonce for %s: %w", issuer, err)
-	}
-	return nil
-}

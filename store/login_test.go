@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,9 +151,10 @@ func TestLoginSurvivesPlatformRemoval(t *testing.T) {
 	}
 }
 
-func TestUseNonce(t *testing.T) {
+func TestStartLaunchNonce(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
+	p := addPlatform(t, db, "https://a.example", "c1", "d1")
 	exp := t0.Add(time.Hour)
 	steps := []struct {
 		issuer, nonce string
@@ -164,16 +166,23 @@ func TestUseNonce(t *testing.T) {
 		{"https://a.example", "n2", nil},
 	}
 	for i, s := range steps {
-		err := db.UseNonce(ctx, s.issuer, s.nonce, exp)
-		assertErr(t, fmt.Sprintf("step %d UseNonce(%s, %s)", i, s.issuer, s.nonce), err, s.want)
+		err := db.StartLaunch(ctx, tracker.UsedNonce{Issuer: s.issuer, Nonce: s.nonce, ExpiresAt: exp}, launchSession(fmt.Sprint("l", i), p.ID, exp))
+		assertErr(t, fmt.Sprintf("step %d StartLaunch(%s, %s)", i, s.issuer, s.nonce), err, s.want)
+		_, err = db.Launch(ctx, fmt.Sprint("l", i), t0)
+		if s.want == nil && err != nil || s.want != nil && !errors.Is(err, tracker.ErrNotFound) {
+			t.Errorf("step %d: session after StartLaunch: %v (a replayed nonce must leave none)", i, err)
+		}
 	}
 }
 
-func TestUseNonceConcurrent(t *testing.T) {
+func TestStartLaunchNonceConcurrent(t *testing.T) {
 	db := newDB(t)
+	p := addPlatform(t, db, "https://a.example", "c1", "d1")
 	const callers = 20
+	var n atomic.Int64
 	ok, replayed := race(t, callers, func() error {
-		return db.UseNonce(context.Background(), "https://a.example", "n1", t0.Add(time.Hour))
+		s := launchSession(fmt.Sprint("l", n.Add(1)), p.ID, t0.Add(time.Hour))
+		return db.StartLaunch(context.Background(), tracker.UsedNonce{Issuer: "https://a.example", Nonce: "n1", ExpiresAt: t0.Add(time.Hour)}, s)
 	})
 	if ok != 1 || replayed != callers-1 {
 		t.Errorf("successes got %d, replays got %d; want 1 and %d", ok, replayed, callers-1)

@@ -20,9 +20,8 @@ func TestPurgeExpired(t *testing.T) {
 		id := fmt.Sprint(i)
 		steps := []error{
 			db.SaveLogin(ctx, loginState("s"+id, p.ID, t0, exp)),
-			db.UseNonce(ctx, p.Issuer, "n"+id, exp),
+			db.StartLaunch(ctx, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n" + id, ExpiresAt: exp}, launchSession("l"+id, p.ID, exp)),
 			db.SaveBrowserSession(ctx, &tracker.BrowserSession{ID: "b" + id, Name: "n", ExpiresAt: exp}),
-			db.SaveLaunch(ctx, launchSession("l"+id, p.ID, exp)),
 			db.AddRegistrationLink(ctx, &tracker.RegistrationLink{TokenHash: "r" + id, CreatedAt: t0, ExpiresAt: exp}),
 		}
 		for _, err := range steps {
@@ -57,7 +56,7 @@ func TestPurgeExpired(t *testing.T) {
 	if _, err := db.ConsumeLogin(ctx, "s2", now); err != nil {
 		t.Errorf("live login state after purge: got %v, want nil", err)
 	}
-	err = db.UseNonce(ctx, p.Issuer, "n2", now.Add(time.Hour))
+	err = db.StartLaunch(ctx, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n2", ExpiresAt: now.Add(time.Hour)}, launchSession("l9", p.ID, now.Add(time.Hour)))
 	assertErr(t, "live nonce after purge", err, tracker.ErrReplayed)
 
 	n, err = db.PurgeExpired(ctx, now)

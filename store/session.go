@@ -65,26 +65,51 @@ const launchColumns = `id_hash, platform_id, deployment_id, learner, context, cs
 	binding_hash, bound, created_at, expires_at`
 
 // SaveLaunch inserts or replaces a launch session, setting s.CreatedAt when
-// it was zero. ErrNotFound when s.PlatformID names no platform.
+// it was zero.
 func (db *DB) SaveLaunch(ctx context.Context, s *tracker.LaunchSession) error {
 	created := stamp(s.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO launch_sessions (`+launchColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id_hash) DO UPDATE SET platform_id = excluded.platform_id,
-				deployment_id = excluded.deployment_id, learner = excluded.learner,
-				context = excluded.context, csrf_token = excluded.csrf_token,
-				binding_hash = excluded.binding_hash, bound = excluded.bound,
-				created_at = excluded.created_at, expires_at = excluded.expires_at`,
-			s.IDHash, s.PlatformID, s.Deployment, s.Learner, string(s.Context), s.CSRFToken,
-			s.BindingHash, s.Bound, millis(created), millis(s.ExpiresAt))
-		return err
-	})
+	err := db.write(ctx, func(tx *sql.Tx) error { return saveLaunch(ctx, tx, s, created) })
 	if err != nil {
 		return fmt.Errorf("save launch session for platform %d: %w", s.PlatformID, err)
 	}
 	s.CreatedAt = created
 	return nil
+}
+
+// StartLaunch records the launch's nonce as used and inserts its session
+// in one transaction, one commit instead of two on every launch.
+// ErrReplayed when the nonce was recorded before; then no session is kept.
+func (db *DB) StartLaunch(ctx context.Context, n tracker.UsedNonce, s *tracker.LaunchSession) error {
+	created := stamp(s.CreatedAt, db.now)
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO used_nonces (issuer, nonce, expires_at) VALUES (?, ?, ?)`,
+			n.Issuer, n.Nonce, millis(n.ExpiresAt))
+		if err != nil {
+			return err
+		}
+		return saveLaunch(ctx, tx, s, created)
+	})
+	if errors.Is(err, tracker.ErrConflict) {
+		return fmt.Errorf("use nonce for %s: %w", n.Issuer, tracker.ErrReplayed)
+	}
+	if err != nil {
+		return fmt.Errorf("start launch for platform %d: %w", s.PlatformID, err)
+	}
+	s.CreatedAt = created
+	return nil
+}
+
+func saveLaunch(ctx context.Context, tx *sql.Tx, s *tracker.LaunchSession, created time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO launch_sessions (`+launchColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id_hash) DO UPDATE SET platform_id = excluded.platform_id,
+			deployment_id = excluded.deployment_id, learner = excluded.learner,
+			context = excluded.context, csrf_token = excluded.csrf_token,
+			binding_hash = excluded.binding_hash, bound = excluded.bound,
+			created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		s.IDHash, s.PlatformID, s.Deployment, s.Learner, string(s.Context), s.CSRFToken,
+		s.BindingHash, s.Bound, millis(created), millis(s.ExpiresAt))
+	return err
 }
 
 // Launch loads a launch session unexpired at now, bound or not.

@@ -3,6 +3,7 @@ package tracker
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -49,32 +50,51 @@ func isLanguageCode(code string) bool {
 
 // CountryOptions returns one option per ISO 3166-1 country, coded by its
 // alpha-2 code ("SI"), labelled with its CLDR name in every supported
-// language and sorted by the name in lang.
-func CountryOptions(lang string) []Option {
-	return placeOptions(strings.Fields(iso3166Alpha2), lang, display.Regions, func(code string) any {
-		return language.MustParseRegion(code)
-	})
-}
+// language and sorted by the name in lang. The list is shared: callers
+// must not change it (appending copies it).
+func CountryOptions(lang string) []Option { return inLanguage(countryLists(), lang) }
 
 // LanguageOptions returns one option per ISO 639-1 language, coded by its
 // two-letter code ("sl"), labelled with its CLDR name in every supported
-// language and sorted by the name in lang.
-func LanguageOptions(lang string) []Option {
-	return placeOptions(strings.Fields(iso6391), lang, display.Languages, func(code string) any {
-		return language.MustParseBase(code)
+// language and sorted by the name in lang. Shared like CountryOptions.
+func LanguageOptions(lang string) []Option { return inLanguage(languageLists(), lang) }
+
+// The lists are built once per process: labelling and collating 249
+// countries took a sizeable share of a survey page's CPU time.
+var (
+	countryLists = sync.OnceValue(func() map[string][]Option {
+		return placeOptions(strings.Fields(iso3166Alpha2), display.Regions, func(code string) any {
+			return language.MustParseRegion(code)
+		})
 	})
+	languageLists = sync.OnceValue(func() map[string][]Option {
+		return placeOptions(strings.Fields(iso6391), display.Languages, func(code string) any {
+			return language.MustParseBase(code)
+		})
+	})
+)
+
+// inLanguage picks lang's list (the first supported language's when lang
+// is not supported), capped so that an append cannot write into it.
+func inLanguage(lists map[string][]Option, lang string) []Option {
+	l, ok := lists[lang]
+	if !ok {
+		l = lists[Languages[0]]
+	}
+	return l[:len(l):len(l)]
 }
 
 // placeOptions labels codes in every language, falling back to the English
-// name (CLDR lacks a few, e.g. Zhuang in Slovenian) and then to the code.
+// name (CLDR lacks a few, e.g. Zhuang in Slovenian) and then to the code,
+// and returns the options sorted by their name in each supported language.
 // Names start with a capital as list entries do, even in languages that
 // write language names in lower case ("alemán" → "Alemán").
-func placeOptions(codes []string, lang string, namer func(language.Tag) display.Namer, parse func(string) any) []Option {
+func placeOptions(codes []string, namer func(language.Tag) display.Namer, parse func(string) any) map[string][]Option {
 	namers := make(map[string]display.Namer, len(Languages))
 	for _, l := range Languages {
 		namers[l] = namer(language.Make(l))
 	}
-	out := make([]Option, len(codes))
+	labelled := make([]Option, len(codes))
 	for i, code := range codes {
 		v := parse(code)
 		label := make(Text, len(Languages))
@@ -88,16 +108,18 @@ func placeOptions(codes []string, lang string, namer func(language.Tag) display.
 			}
 			label[l] = capitalize(n)
 		}
-		out[i] = Option{Code: code, Label: label}
+		labelled[i] = Option{Code: code, Label: label}
 	}
-	if !slices.Contains(Languages, lang) {
-		lang = Languages[0]
+	lists := make(map[string][]Option, len(Languages))
+	for _, lang := range Languages {
+		col := collate.New(language.Make(lang))
+		sorted := slices.Clone(labelled)
+		slices.SortStableFunc(sorted, func(a, b Option) int {
+			return col.CompareString(a.Label[lang], b.Label[lang])
+		})
+		lists[lang] = sorted
 	}
-	col := collate.New(language.Make(lang))
-	slices.SortStableFunc(out, func(a, b Option) int {
-		return col.CompareString(a.Label[lang], b.Label[lang])
-	})
-	return out
+	return lists
 }
 
 func capitalize(s string) string {

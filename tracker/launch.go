@@ -164,14 +164,6 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 		}
 		return nil, refuse(err)
 	}
-	// Nonces stay recorded until the token could no longer pass anyway.
-	err = l.Store.UseNonce(ctx, launch.Issuer, launch.Nonce, launch.ExpiresAt.Add(l.Validator.Leeway+time.Minute))
-	if errors.Is(err, ErrReplayed) {
-		return nil, refuse(lti.Errorf(lti.ReasonNonceReplayed, "nonce was used before"))
-	}
-	if err != nil {
-		return nil, err
-	}
 	lc := newLaunchContext(launch, l.Catalogs.Match(launch.Locale(), in.AcceptLanguage))
 	learner := l.Secrets.Pseudonym(launch.Issuer, launch.Subject)
 	if learner != "" && (launch.Email != "" || launch.Name != "") {
@@ -202,7 +194,14 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 		CSRFToken: lti.RandomToken(), BindingHash: login.BindingHash, Bound: bound,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
-	if err := l.Store.SaveLaunch(ctx, res.Session); err != nil {
+	// The nonce is used and the session stored at once. Nonces stay
+	// recorded until the token could no longer pass anyway.
+	used := UsedNonce{Issuer: launch.Issuer, Nonce: launch.Nonce, ExpiresAt: launch.ExpiresAt.Add(l.Validator.Leeway + time.Minute)}
+	err = l.Store.StartLaunch(ctx, used, res.Session)
+	if errors.Is(err, ErrReplayed) {
+		return nil, refuse(lti.Errorf(lti.ReasonNonceReplayed, "nonce was used before"))
+	}
+	if err != nil {
 		return nil, fmt.Errorf("save launch session: %w", err)
 	}
 	return res, nil

@@ -2,8 +2,11 @@ package tracker
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/rs/zerolog/hlog"
 
@@ -14,6 +17,36 @@ import (
 // login has its own, so logins in several tabs never clobber each other.
 func loginCookieName(state string) string {
 	return "astre_login_" + hashHex(state)[:16]
+}
+
+// setLoginCookie binds a login to the browser: the cookie carries the
+// login's binding, signed. The binding's hash is in the login state in
+// the database, which is all a launch needs to check it, so the cookie
+// has no server-side record of its own (one cost two writes per launch).
+func (s *Server) setLoginCookie(w http.ResponseWriter, start *LoginStart) error {
+	name := loginCookieName(start.State)
+	value, err := securecookie.EncodeMulti(name, start.Binding, s.Cookies.Codecs...)
+	if err != nil {
+		return fmt.Errorf("login cookie: %w", err)
+	}
+	http.SetCookie(w, sessions.NewCookie(name, value, FrameCookieOptions(s.LoginTTL)))
+	return nil
+}
+
+// loginBinding reads the binding of the login state from the request's
+// cookie, and whether the browser sent that cookie at all. A forged or
+// stale cookie gives no binding.
+func (s *Server) loginBinding(r *http.Request, state string) (string, bool) {
+	name := loginCookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	var binding string
+	if securecookie.DecodeMulti(name, c.Value, &binding, s.Cookies.Codecs...) != nil {
+		return "", true
+	}
+	return binding, true
 }
 
 // storagePage is templates/storage.html: the postMessage platform storage
@@ -49,10 +82,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sess := sessions.NewSession(s.Cookies, loginCookieName(start.State))
-	sess.Options = FrameCookieOptions(s.LoginTTL)
-	sess.Values["binding"] = start.Binding
-	if err := sess.Save(r, w); err != nil {
+	if err := s.setLoginCookie(w, start); err != nil {
 		return err
 	}
 	if start.StorageTarget != "" {
@@ -76,20 +106,13 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) error {
 		Error: r.PostForm.Get("error"), ErrorDescription: r.PostForm.Get("error_description"),
 		AcceptLanguage: r.Header.Get("Accept-Language"),
 	}
-	var sess *sessions.Session
+	var sent bool
 	if in.State != "" {
-		sess, _ = s.Cookies.Get(r, loginCookieName(in.State))
-		if sess != nil && !sess.IsNew {
-			in.Binding, _ = sess.Values["binding"].(string)
-		}
+		in.Binding, sent = s.loginBinding(r, in.State)
 	}
 	res, err := s.Launcher.Complete(r.Context(), in)
-	if sess != nil && !sess.IsNew {
-		// The binding is single use like the state, whatever the outcome.
-		sess.Options.MaxAge = -1
-		if serr := sess.Save(r, w); serr != nil {
-			hlog.FromRequest(r).Warn().Err(serr).Msg("delete login cookie")
-		}
+	if sent { // the binding is single use like the state, whatever the outcome
+		http.SetCookie(w, sessions.NewCookie(loginCookieName(in.State), "", FrameCookieOptions(-time.Second)))
 	}
 	s.logOutcome(r, "launch", res, err)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/astre-lti/astre/static"
 )
@@ -105,9 +106,20 @@ func (s *Server) Handler() http.Handler {
 	h = limitBody(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanic(h)
-	h = gzhttp.GzipHandler(h) // pages shrink about five times for phones on poor connections
+	h = compress(h) // pages shrink about five times for phones on poor connections
 	return s.requestLog(h)
 }
+
+// compress gzips responses of 1 KiB and more at the fastest level: on
+// our pages it compresses nearly as well as the default level (5) for
+// a fraction of the CPU time, which the load profile showed.
+var compress = func() func(http.Handler) http.HandlerFunc {
+	wrap, err := gzhttp.NewWrapper(gzhttp.CompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		panic(err) // only for an invalid level, a programming error
+	}
+	return wrap
+}()
 
 func staticFiles() http.Handler {
 	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))

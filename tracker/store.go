@@ -75,6 +75,13 @@ type BrowserSession struct {
 	ExpiresAt time.Time
 }
 
+// UsedNonce is an id_token nonce of an issuer, recorded as used until
+// ExpiresAt, when its token could no longer pass anyway.
+type UsedNonce struct {
+	Issuer, Nonce string
+	ExpiresAt     time.Time
+}
+
 // LaunchSession is the per-launch session created by a valid launch. Pages
 // carry its id, so several tabs and launches coexist.
 type LaunchSession struct {
@@ -134,9 +141,10 @@ type Store interface {
 	// when unknown, ErrReplayed when already used, ErrExpired when past
 	// ExpiresAt; in the last two cases the returned state is still filled in.
 	ConsumeLogin(ctx context.Context, stateHash string, now time.Time) (*LoginState, error)
-	// UseNonce records a nonce as used for the issuer until expires.
-	// ErrReplayed when it was used before.
-	UseNonce(ctx context.Context, issuer, nonce string, expires time.Time) error
+	// StartLaunch records a launch's nonce as used and inserts its session,
+	// in one transaction. ErrReplayed when the nonce was used before, and
+	// then no session is stored.
+	StartLaunch(ctx context.Context, n UsedNonce, s *LaunchSession) error
 
 	// SaveBrowserSession inserts or replaces a browser session.
 	SaveBrowserSession(ctx context.Context, s *BrowserSession) error

@@ -73,10 +73,15 @@ func (s *Surveys) InstallBuiltins(ctx context.Context) error {
 // Instrument returns a parsed instrument version (0: the newest) and the
 // hash of its definition.
 func (s *Surveys) Instrument(ctx context.Context, id string, version int) (*Instrument, string, error) {
-	if version > 0 {
-		if v, ok := s.parsed.Load(id + "@" + strconv.Itoa(version)); ok {
-			return v.(*versioned).in, v.(*versioned).hash, nil
+	if version == 0 { // the store says which version is newest; the cache may hold it
+		newest, err := s.Store.NewestVersion(ctx, id)
+		if err != nil {
+			return nil, "", fmt.Errorf("instrument %s: %w", id, err)
 		}
+		version = newest
+	}
+	if v, ok := s.parsed.Load(id + "@" + strconv.Itoa(version)); ok {
+		return v.(*versioned).in, v.(*versioned).hash, nil
 	}
 	st, err := s.Store.Instrument(ctx, id, version)
 	if err != nil {

@@ -161,6 +161,9 @@ type SurveyStore interface {
 	// Instrument loads one version; version 0 means the newest.
 	// ErrNotFound when absent.
 	Instrument(ctx context.Context, id string, version int) (*StoredInstrument, error)
+	// NewestVersion is the newest version number of an instrument, without
+	// reading its definition. ErrNotFound when absent.
+	NewestVersion(ctx context.Context, id string) (int, error)
 	// Instruments lists the newest version of every instrument, by id.
 	Instruments(ctx context.Context) ([]StoredInstrument, error)
 	// InstrumentInUse reports whether any response or consent was given

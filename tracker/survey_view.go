@@ -1,6 +1,8 @@
 package tracker
 
 import (
+	"html"
+	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -54,14 +56,16 @@ type itemView struct {
 	Help      string
 	Required  bool
 	Options   []optionView
-	Rows      []rowView
-	Text      string
-	Other     string
-	Error     string
-	Min, Max  *int
-	MaxLength int
-	LowLabel  string
-	HighLabel string
+	// SelectOptions are a select's options, already HTML.
+	SelectOptions template.HTML
+	Rows          []rowView
+	Text          string
+	Other         string
+	Error         string
+	Min, Max      *int
+	MaxLength     int
+	LowLabel      string
+	HighLabel     string
 }
 
 type optionView struct {
@@ -115,7 +119,7 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 		case MultipleChoice:
 			v.Control, v.Options = "checkbox", opts(it.ID, a.Codes)
 		case CountryItem, LanguageItem:
-			v.Control, v.Options = "select", opts(it.ID, a.Codes)
+			v.Control, v.SelectOptions = "select", selectOptions(choices, a.Codes, lang)
 		case NumberItem:
 			v.Control = "number"
 		case ShortText:
@@ -132,6 +136,28 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 		out = append(out, v)
 	}
 	return out
+}
+
+// selectOptions writes a select's options as HTML. A country or language
+// list has some 250 options, and drawing each through the template took
+// most of a survey page's rendering time. Codes and labels go through
+// html.EscapeString, which escapes what both a quoted attribute value and
+// text need (& < > " ').
+func selectOptions(choices []Option, chosen []string, lang string) template.HTML {
+	var b strings.Builder
+	b.Grow(len(choices) * 40)
+	for _, c := range choices {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(c.Code))
+		b.WriteByte('"')
+		if slices.Contains(chosen, c.Code) {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(html.EscapeString(c.Label.In(lang)))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
 }
 
 func onPage(page *InstrumentPage, id string) bool {
