@@ -1,7 +1,6 @@
 package tracker
 
 import (
-	"html"
 	"html/template"
 	"net/url"
 	"slices"
@@ -56,7 +55,9 @@ type itemView struct {
 	Help      string
 	Required  bool
 	Options   []optionView
-	// SelectOptions are a select's options, already HTML.
+	// Choices are the radio buttons or checkboxes of Options, and
+	// SelectOptions a select's options, already HTML.
+	Choices       template.HTML
 	SelectOptions template.HTML
 	Rows          []rowView
 	Text          string
@@ -81,6 +82,7 @@ type rowView struct {
 	Label   string
 	Name    string
 	Options []optionView
+	Choices template.HTML // the radio buttons of Options, already HTML
 }
 
 // itemViews builds the views of a page's items shown for answers, with
@@ -113,11 +115,14 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 			}
 			return o
 		}
+		specify := choiceInput{Label: cat.T(lang, "survey.specify"), Name: v.OtherName, Value: a.Other}
 		switch it.Type {
 		case SingleChoice, ScaleItem, Rating10:
 			v.Control, v.Options = "radio", opts(it.ID, a.Codes)
+			v.Choices = choiceInputs("radio", v.Name, v.Options, specify)
 		case MultipleChoice:
 			v.Control, v.Options = "checkbox", opts(it.ID, a.Codes)
+			v.Choices = choiceInputs("checkbox", v.Name, v.Options, specify)
 		case CountryItem, LanguageItem:
 			v.Control, v.SelectOptions = "select", selectOptions(choices, a.Codes, lang)
 		case NumberItem:
@@ -129,8 +134,10 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 		case Matrix:
 			v.Control = "matrix"
 			for _, row := range it.Rows {
-				v.Rows = append(v.Rows, rowView{Code: row.Code, Label: row.Label.In(lang), Name: rowName(it.ID, row.Code),
-					Options: opts(it.ID+"-"+row.Code, []string{a.Rows[row.Code]})})
+				rv := rowView{Code: row.Code, Label: row.Label.In(lang), Name: rowName(it.ID, row.Code),
+					Options: opts(it.ID+"-"+row.Code, []string{a.Rows[row.Code]})}
+				rv.Choices = choiceInputs("radio", rv.Name, rv.Options, choiceInput{})
+				v.Rows = append(v.Rows, rv)
 			}
 		}
 		out = append(out, v)
@@ -138,23 +145,64 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 	return out
 }
 
-// selectOptions writes a select's options as HTML. A country or language
-// list has some 250 options, and drawing each through the template took
-// most of a survey page's rendering time. Codes and labels go through
-// html.EscapeString, which escapes what both a quoted attribute value and
-// text need (& < > " ').
+// The options of choice items are written as HTML here rather than in
+// templates/items.html: a survey page is mostly options, and drawing each
+// through html/template (a reflective call per value and escaper) took
+// most of a page's CPU time in the load profile; a country list alone has
+// 249 options. Every value goes through template.HTMLEscapeString, which
+// escapes what both a quoted attribute value and text need (& < > " ').
+// TestEveryPageRendersInEveryLanguage's golden files hold the markup.
+
+// choiceInput is the text box of an option that asks to specify.
+type choiceInput struct {
+	Label, Name, Value string
+}
+
+// choiceInputs writes one radio button or checkbox per option, each with
+// its label, and the text box after an option that asks to specify.
+func choiceInputs(control, name string, opts []optionView, specify choiceInput) template.HTML {
+	var b strings.Builder
+	b.Grow(len(opts) * 160)
+	for _, o := range opts {
+		id := template.HTMLEscapeString(o.ID)
+		b.WriteString(`<div class="choice">` + "\n" + `<input type="` + control + `" id="` + id + `" name="`)
+		b.WriteString(template.HTMLEscapeString(name))
+		b.WriteString(`" value="`)
+		b.WriteString(template.HTMLEscapeString(o.Code))
+		b.WriteByte('"')
+		if o.Checked {
+			b.WriteString(" checked")
+		}
+		b.WriteString(">\n" + `<label for="` + id + `">`)
+		b.WriteString(template.HTMLEscapeString(o.Label))
+		b.WriteString("</label>\n")
+		if o.Specify {
+			b.WriteString(`<label class="specify" for="` + id + `-text">`)
+			b.WriteString(template.HTMLEscapeString(specify.Label))
+			b.WriteString(`</label> <input type="text" id="` + id + `-text" name="`)
+			b.WriteString(template.HTMLEscapeString(specify.Name))
+			b.WriteString(`" value="`)
+			b.WriteString(template.HTMLEscapeString(specify.Value))
+			b.WriteString(`" maxlength="200">`)
+		}
+		b.WriteString("\n</div>")
+	}
+	return template.HTML(b.String())
+}
+
+// selectOptions writes a select's options.
 func selectOptions(choices []Option, chosen []string, lang string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(choices) * 40)
 	for _, c := range choices {
 		b.WriteString(`<option value="`)
-		b.WriteString(html.EscapeString(c.Code))
+		b.WriteString(template.HTMLEscapeString(c.Code))
 		b.WriteByte('"')
 		if slices.Contains(chosen, c.Code) {
 			b.WriteString(" selected")
 		}
 		b.WriteByte('>')
-		b.WriteString(html.EscapeString(c.Label.In(lang)))
+		b.WriteString(template.HTMLEscapeString(c.Label.In(lang)))
 		b.WriteString("</option>")
 	}
 	return template.HTML(b.String())

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -27,6 +28,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := parseFlags(fs, s, args); err != nil {
 		return err
 	}
+	tuneGC(getenv)
 	if *cpuprofile != "" {
 		stop, err := startCPUProfile(*cpuprofile)
 		if err != nil {
@@ -163,6 +165,27 @@ or let Moodle register ASTRE itself with a one-time link from: astre platform re
 // scheduler that feeds it mails. They outlive ctx; the returned stop ends
 // both and waits, the outbox giving back its leases, so call it before
 // the database closes.
+// Garbage collection defaults for serve, each unless the operator set its
+// environment variable. A request allocates a few hundred kilobytes that
+// die with it, over a live heap of a few megabytes: at GOGC=400 the
+// collector runs a quarter as often (it took about a tenth of the server's
+// CPU under load at the default, 100), and the soft memory limit makes it
+// work harder instead as the heap nears 100 MiB, inside the 150 MB
+// resident target.
+const (
+	gcPercent   = 400
+	memoryLimit = 100 << 20
+)
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+}
+
 func startWorkers(ctx context.Context, srv *tracker.Server, log zerolog.Logger) (stop func()) {
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var work sync.WaitGroup
