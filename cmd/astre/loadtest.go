@@ -22,6 +22,7 @@ type loadOptions struct {
 	concurrency  int
 	duration     time.Duration
 	survey       bool
+	instrument   string
 	serverPID    int
 	registerLink string
 }
@@ -50,6 +51,7 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&o.concurrency, "concurrency", 8, "workers, each running one flow after another")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long workers start new flows")
 	fs.BoolVar(&o.survey, "survey", false, "after the launch, grant consent and answer every page of the survey (graded: a score is queued)")
+	fs.StringVar(&o.instrument, "instrument", tracker.DefaultInstrumentID, "built-in instrument the survey flows answer: entry (the entry profile, 6 pages), exit (the exit evaluation, 3 pages), ...")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "process id of the server, to report its CPU time per flow and its memory (Linux /proc)")
 	fs.StringVar(&o.registerLink, "register-link", "", "one-time link from `astre platform register-link`; default: one made in --data-dir")
 	if err := parseFlags(fs, s, args); err != nil {
@@ -57,6 +59,12 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := o.check(); err != nil {
 		return err
+	}
+	var survey *tracker.Instrument
+	if o.survey {
+		if survey, err = builtinInstrument(o.instrument); err != nil {
+			return fmt.Errorf("--instrument: %w", err)
+		}
 	}
 	if o.registerLink == "" {
 		if o.registerLink, err = loadRegisterLink(ctx, s, o.target, getenv, stderr); err != nil {
@@ -78,12 +86,9 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("register the load test's platform with %s: %w", o.target, err)
 	}
-	f := &flows{lms: lms, clientID: clientID, transport: transport, rec: newRecorder()}
+	f := &flows{lms: lms, clientID: clientID, transport: transport, rec: newRecorder(), survey: survey}
 	kind := "launch flows (login, auth, launch, landing)"
 	if o.survey {
-		if f.survey, err = builtinInstrument(tracker.DefaultInstrumentID); err != nil {
-			return err
-		}
 		kind = fmt.Sprintf("survey flows (launch, consent, %d pages of %q, graded)", len(f.survey.Pages), f.survey.ID)
 	}
 	fmt.Fprintf(stdout, "ASTRE load test: %d workers for %s against %s, %s\nplatform %s (Moodle profile, RS256), client_id %s\n\n",

@@ -63,6 +63,9 @@ func (f *flows) run(ctx context.Context) error {
 		// A graded activity, so that a completion queues a score.
 		Custom: map[string]string{"graded": "1"},
 	}
+	if f.survey != nil { // the activity asks this instrument (set on its first launch)
+		opts.Custom["instrument"] = f.survey.ID
+	}
 
 	start := time.Now()
 	authURL, resp, err := b.InitiateLogin(ctx, f.lms, opts)

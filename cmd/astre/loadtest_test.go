@@ -32,6 +32,7 @@ func TestLoadtest(t *testing.T) {
 		args []string
 	}{
 		{"survey", []string{"--survey", "--register-link", link}},
+		{"survey exit", []string{"--survey", "--instrument", "exit"}},
 		{"launch", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,11 +57,14 @@ func TestLoadtest(t *testing.T) {
 				t.Errorf("errors reported:\n%s", report)
 			}
 			steps := []string{"login", "auth (platform)", "launch", "landing"}
-			if tc.name == "survey" {
+			if strings.HasPrefix(tc.name, "survey") {
 				steps = append(steps, "consent", "survey page")
 				if want := "scores: " + m[1] + " received"; !strings.Contains(report, want) {
 					t.Errorf("report lacks %q:\n%s", want, report)
 				}
+			}
+			if want := `3 pages of "exit"`; tc.name == "survey exit" && !strings.Contains(report, want) {
+				t.Errorf("report lacks %q:\n%s", want, report)
 			}
 			for _, s := range steps {
 				if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(s) + `\s+\d+\s`).MatchString(report) {
@@ -86,6 +90,7 @@ func TestLoadtestRefuses(t *testing.T) {
 		{[]string{"--target", "http://127.0.0.1:1", "--concurrency", "0"}, "--concurrency"},
 		{[]string{"--target", "http://127.0.0.1:1", "--duration", "2h"}, "--duration"},
 		{[]string{"--target", "http://127.0.0.1:1"}, "no --register-link"},
+		{[]string{"--target", "http://127.0.0.1:1", "--survey", "--instrument", "nosuch"}, "--instrument"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := run(ctx, append([]string{"loadtest"}, tc.args...), getenv, io.Discard, io.Discard)
