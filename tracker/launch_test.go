@@ -313,6 +313,40 @@ func TestStateRejections(t *testing.T) {
 		refused(t, h, resp, http.StatusForbidden, lti.ReasonStateUnbound)
 	})
 
+	t.Run("login cookie forged or copied from another login", func(t *testing.T) {
+		h := newHarness(t, ltitest.Moodle)
+		b := ltitest.NewBrowser()
+		first := form(t, b, h, ltitest.LaunchOptions{})
+		base, _ := url.Parse(h.base)
+		cookieName := func(state string) string {
+			sum := sha256.Sum256([]byte(state))
+			return "astre_login_" + hex.EncodeToString(sum[:])[:16]
+		}
+		var firstValue string
+		for _, c := range b.Client.Jar.Cookies(base) {
+			if c.Name == cookieName(first.Fields.Get("state")) {
+				firstValue = c.Value
+			}
+		}
+		if firstValue == "" {
+			t.Fatal("the first login set no cookie")
+		}
+		tampered := []byte(firstValue)
+		tampered[len(tampered)/2] ^= 1
+		for name, value := range map[string]string{"copied": firstValue, "tampered": string(tampered)} {
+			second := form(t, b, h, ltitest.LaunchOptions{}) // a state is consumed by its first post
+			other := ltitest.NewBrowser()
+			other.Client.Jar.SetCookies(base, []*http.Cookie{{Name: cookieName(second.Fields.Get("state")), Value: value}})
+			resp := mustPost(t, other, second.Action, second.Fields)
+			if readBody(t, resp); resp.StatusCode != http.StatusForbidden || h.lastReason() != string(lti.ReasonStateUnbound) {
+				t.Errorf("%s cookie: got %d %q, want 403 state_unbound", name, resp.StatusCode, h.lastReason())
+			}
+		}
+		if n := h.launches(); n != 0 {
+			t.Errorf("a forged cookie left %d launch sessions", n)
+		}
+	})
+
 	t.Run("missing state and garbage token", func(t *testing.T) {
 		h := newHarness(t, ltitest.Moodle)
 		b := ltitest.NewBrowser()
