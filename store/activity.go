@@ -20,7 +20,7 @@ const activityColumns = `id, platform_id, context_id, resource_link_id, context_
 func (db *DB) EnsureActivity(ctx context.Context, a *tracker.Activity) (*tracker.Activity, error) {
 	created, updated := stamp(a.CreatedAt, db.now), stamp(a.UpdatedAt, db.now)
 	var got *tracker.Activity
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		got, err = scanActivity(tx.QueryRowContext(ctx, `INSERT INTO activities (platform_id, context_id,
 			resource_link_id, context_title, title, instrument_id, graded, opens_at, closes_at,
@@ -75,7 +75,7 @@ func (db *DB) ActivityAt(ctx context.Context, platformID int64, contextID, resou
 // link) and CreatedAt never change. ErrNotFound when a.ID is absent.
 func (db *DB) SaveActivity(ctx context.Context, a *tracker.Activity) error {
 	updated := stamp(a.UpdatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE activities SET context_title = ?, title = ?,
 			instrument_id = ?, graded = ?, opens_at = ?, closes_at = ?, show_respondents = ?,
 			updated_at = ? WHERE id = ?`,

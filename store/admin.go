@@ -14,7 +14,7 @@ import (
 // the username is taken.
 func (db *DB) AddAdmin(ctx context.Context, a *tracker.Admin) error {
 	created := stamp(a.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO admins (username, password_hash, created_at)
 			VALUES (?, ?, ?) RETURNING id`, a.Username, a.PasswordHash, millis(created)).Scan(&a.ID)
 	})
@@ -47,7 +47,7 @@ func (db *DB) Admin(ctx context.Context, username string) (*tracker.Admin, error
 // SetAdminPassword replaces an administrator's password hash.
 // ErrNotFound when absent.
 func (db *DB) SetAdminPassword(ctx context.Context, username, hash string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE admins SET password_hash = ? WHERE username = ?`, hash, username)
 		if err != nil {
 			return err
@@ -62,7 +62,7 @@ func (db *DB) SetAdminPassword(ctx context.Context, username, hash string) error
 
 // AdminLoggedIn records a successful login.
 func (db *DB) AdminLoggedIn(ctx context.Context, id int64, at time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE admins SET last_login_at = ? WHERE id = ?`, millis(at), id)
 		return err
 	})
@@ -75,7 +75,7 @@ func (db *DB) AdminLoggedIn(ctx context.Context, id int64, at time.Time) error {
 // AddToken stores a new API token (its hash) and sets t.ID.
 func (db *DB) AddToken(ctx context.Context, t *tracker.APIToken) error {
 	created := stamp(t.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO api_tokens (name, token_hash, created_at)
 			VALUES (?, ?, ?) RETURNING id`, t.Name, t.Hash, millis(created)).Scan(&t.ID)
 	})
@@ -105,7 +105,7 @@ func scanToken(row scanner) (*tracker.APIToken, error) {
 // ErrNotFound when unknown or revoked.
 func (db *DB) UseToken(ctx context.Context, hash string, at time.Time) (*tracker.APIToken, error) {
 	var t *tracker.APIToken
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		t, err = scanToken(tx.QueryRowContext(ctx, `UPDATE api_tokens SET last_used_at = ?
 			WHERE token_hash = ? AND revoked_at IS NULL RETURNING `+tokenColumns, millis(at), hash))
@@ -140,7 +140,7 @@ func (db *DB) Tokens(ctx context.Context) ([]tracker.APIToken, error) {
 
 // RevokeToken revokes a token by id. ErrNotFound when absent or revoked.
 func (db *DB) RevokeToken(ctx context.Context, id int64, at time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, millis(at), id)
 		if err != nil {
 			return err

@@ -16,7 +16,7 @@ var _ tracker.DemoStore = (*DB)(nil)
 // load many rows fast (synthetic data, imports). It sets the responses'
 // IDs. Responses must be new: (learner, activity) must not exist yet.
 func (db *DB) BulkLoad(ctx context.Context, b *tracker.Bulk) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		seen, err := tx.PrepareContext(ctx, `INSERT INTO activity_learners (activity_id, learner, first_launch_at)
 			VALUES (?, ?, ?) ON CONFLICT (activity_id, learner) DO NOTHING`)
 		if err != nil {

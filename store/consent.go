@@ -17,7 +17,7 @@ const consentColumns = `id, learner, platform_id, context_id, deployment_id, res
 // SaveConsent inserts a new consent record, setting c.ID (and c.CreatedAt
 // when it was zero). ErrNotFound when c.PlatformID names no platform.
 func (db *DB) SaveConsent(ctx context.Context, c *tracker.Consent, out ...*tracker.OutboxItem) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := insertConsent(ctx, tx, c, db.now); err != nil {
 			return err
 		}
@@ -101,7 +101,7 @@ func (db *DB) Consents(ctx context.Context, learner string) ([]tracker.Consent, 
 // then, since a later consent in another course of the platform may have
 // stored it.
 func (db *DB) Withdraw(ctx context.Context, learner string, platformID int64, contextID string, at time.Time, out ...*tracker.OutboxItem) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			id        int64
 			withdrawn sql.NullInt64

@@ -18,7 +18,7 @@ func (db *DB) SaveContact(ctx context.Context, c *tracker.Contact) error {
 	if sealed == nil {
 		sealed = []byte{} // the column is NOT NULL
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (learner, platform_id, sealed, updated_at)
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (learner, platform_id) DO UPDATE SET sealed = excluded.sealed,
@@ -56,7 +56,7 @@ func (db *DB) Contact(ctx context.Context, learner string, platformID int64) (*t
 // DeleteContact removes a learner's contact on a platform; absent is not an
 // error.
 func (db *DB) DeleteContact(ctx context.Context, learner string, platformID int64) error {
-	err := db.write(ctx, func(tx *sql.Tx) error { return deleteContact(ctx, tx, learner, platformID) })
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return deleteContact(ctx, tx, learner, platformID) })
 	if err != nil {
 		return fmt.Errorf("delete contact of %s on platform %d: %w", learner, platformID, err)
 	}

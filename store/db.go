@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -40,6 +41,13 @@ type DB struct {
 	// a committed snapshot while the writer works.
 	reader *sql.DB
 	now    func() time.Time
+
+	// The group committer (commit.go) owns the writer connection.
+	writes        chan *writeOp
+	closing       chan struct{}
+	committerDone chan struct{}
+	closeOnce     sync.Once
+	batched       func(size int) // tests: told each batch's size before it runs
 }
 
 // readers is the size of the read pool.
@@ -76,11 +84,13 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	writer := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
-	db := &DB{writer: writer, now: now}
 	if err := migrate(ctx, writer, now); err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	db := &DB{writer: writer, now: now,
+		writes: make(chan *writeOp), closing: make(chan struct{}), committerDone: make(chan struct{})}
+	go db.commitLoop()
 	// The readers open after the writer switched the file to WAL. They use
 	// query_only rather than mode=ro: a read-only open of a WAL database
 	// fails whenever the -wal and -shm files are absent (SQLite removes them
@@ -105,8 +115,13 @@ func dsn(path string, extra ...string) string {
 	return path + "?" + strings.Join(append(params, extra...), "&")
 }
 
-// Close closes both connection pools.
+// Close stops the committer, once the writes it holds are committed, and
+// closes both connection pools. Writes after Close fail.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		<-db.committerDone
+	})
 	var err error
 	if db.reader != nil {
 		err = db.reader.Close()
@@ -123,12 +138,6 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping reader: %w", err)
 	}
 	return nil
-}
-
-// write runs fn in one transaction on the writer connection, commits when
-// fn returns nil, and maps constraint errors to tracker error kinds.
-func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	return inTx(ctx, db.writer, fn)
 }
 
 func inTx(ctx context.Context, sdb *sql.DB, fn func(*sql.Tx) error) error {

@@ -51,7 +51,7 @@ func (db *DB) SaveFollowupPlan(ctx context.Context, p *tracker.FollowupPlan) err
 		waves[i] = strconv.Itoa(w)
 	}
 	updated := stamp(p.UpdatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO followup_plans (activity_id, enabled, waves, reminder_after,
 				course_end_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (activity_id) DO UPDATE SET enabled = excluded.enabled, waves = excluded.waves,
@@ -97,7 +97,7 @@ func (db *DB) ScheduleFollowups(ctx context.Context, activityID int64, waves []t
 	for i, w := range keep {
 		kept[i] = strconv.Itoa(w)
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		learners := map[string]bool{}
 		for _, w := range waves {
 			learners[w.Learner] = true
@@ -172,7 +172,7 @@ func (db *DB) FollowupWave(ctx context.Context, id int64) (*tracker.FollowupWave
 
 // InviteFollowup marks a wave invited and enqueues its mail at once.
 func (db *DB) InviteFollowup(ctx context.Context, w *tracker.FollowupWave, item *tracker.OutboxItem) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE followups SET state = ?, invited_at = ?, remind_at = ?,
 				wave_activity_id = ? WHERE id = ? AND state = ? AND stopped_at IS NULL`,
 			string(tracker.WaveInvited), nullMillis(w.InvitedAt), nullMillis(w.RemindAt), w.WaveActivityID,
@@ -194,7 +194,7 @@ func (db *DB) InviteFollowup(ctx context.Context, w *tracker.FollowupWave, item 
 
 // SkipFollowup marks a scheduled wave skipped.
 func (db *DB) SkipFollowup(ctx context.Context, id int64, note string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE followups SET state = ?, note = ? WHERE id = ? AND state = ?`,
 			string(tracker.WaveSkipped), note, id, string(tracker.WaveScheduled))
 		return err
@@ -207,7 +207,7 @@ func (db *DB) SkipFollowup(ctx context.Context, id int64, note string) error {
 
 // RemindFollowup settles a due reminder, enqueuing item when there is one.
 func (db *DB) RemindFollowup(ctx context.Context, id int64, at time.Time, item *tracker.OutboxItem) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var reminded sql.NullInt64
 		if item != nil {
 			reminded = sql.NullInt64{Int64: millis(at), Valid: true}
@@ -234,7 +234,7 @@ func (db *DB) RemindFollowup(ctx context.Context, id int64, at time.Time, item *
 // Unsubscribe records the new consent, deletes the contact and stops the
 // learner's waves in the course, in one transaction.
 func (db *DB) Unsubscribe(ctx context.Context, c *tracker.Consent) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := insertConsent(ctx, tx, c, db.now); err != nil {
 			return err
 		}
@@ -286,7 +286,7 @@ func (db *DB) FollowupCounts(ctx context.Context, activityID int64) ([]tracker.W
 // RequestConfirmation queues a confirmation mail once per address.
 func (db *DB) RequestConfirmation(ctx context.Context, learner string, platformID int64, addr string, force bool, item *tracker.OutboxItem) (bool, error) {
 	queued := false
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		q := `UPDATE contacts SET confirm_sent = ? WHERE learner = ? AND platform_id = ?`
 		args := []any{addr, learner, platformID}
 		if !force {
@@ -311,7 +311,7 @@ func (db *DB) RequestConfirmation(ctx context.Context, learner string, platformI
 
 // ConfirmContact records the learner's confirmed address.
 func (db *DB) ConfirmContact(ctx context.Context, learner string, platformID int64, addr string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE contacts SET confirmed = ? WHERE learner = ? AND platform_id = ?`,
 			addr, learner, platformID)
 		if err != nil {

@@ -20,7 +20,7 @@ const instrumentColumns = `id, version, definition, builtin, created_at`
 func (db *DB) SaveInstrument(ctx context.Context, in *tracker.StoredInstrument) error {
 	created := stamp(in.CreatedAt, db.now)
 	inserted := false
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO instruments (`+instrumentColumns+`)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (id, version) DO NOTHING`,
 			in.ID, in.Version, string(in.Definition), in.Builtin, millis(created))

@@ -13,7 +13,7 @@ import (
 // ErrConflict when the kid exists.
 func (db *DB) AddKey(ctx context.Context, k *tracker.ToolKey) error {
 	created := stamp(k.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tool_keys
 			(kid, alg, private_enc, public_jwk, created_at, sign_from, retire_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -59,7 +59,7 @@ func (db *DB) Keys(ctx context.Context) ([]tracker.ToolKey, error) {
 // RetireKey sets the time after which the key is no longer published.
 // ErrNotFound when the kid is unknown.
 func (db *DB) RetireKey(ctx context.Context, kid string, at time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tool_keys SET retire_at = ? WHERE kid = ?`, millis(at), kid)
 		if err != nil {
 			return err

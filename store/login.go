@@ -18,7 +18,7 @@ const loginColumns = `state_hash, nonce, platform_id, issuer, client_id, target_
 // ErrConflict when the state hash exists.
 func (db *DB) SaveLogin(ctx context.Context, l *tracker.LoginState) error {
 	created := stamp(l.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO login_states (`+loginColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			l.StateHash, l.Nonce, l.PlatformID, l.Issuer, l.ClientID, l.TargetLinkURI,
@@ -39,7 +39,7 @@ func (db *DB) SaveLogin(ctx context.Context, l *tracker.LoginState) error {
 // still filled in.
 func (db *DB) ConsumeLogin(ctx context.Context, stateHash string, now time.Time) (*tracker.LoginState, error) {
 	var l *tracker.LoginState
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		l, err = consumeLogin(ctx, tx, stateHash, now)
 		return err

@@ -16,7 +16,7 @@ const outboxColumns = `id, kind, item_key, activity_id, learner, payload, revisi
 
 // Enqueue stores each item in one transaction; see tracker.OutboxStore.
 func (db *DB) Enqueue(ctx context.Context, items ...*tracker.OutboxItem) error {
-	err := db.write(ctx, func(tx *sql.Tx) error { return enqueueAll(ctx, tx, items, db.now) })
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return enqueueAll(ctx, tx, items, db.now) })
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
@@ -78,7 +78,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, kinds []string, owner string, now
 	}
 	args = append(args, limit)
 	var items []tracker.OutboxItem
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?,
 				attempts = attempts + 1, updated_at = ?
 			WHERE id IN (SELECT id FROM outbox
@@ -104,7 +104,7 @@ func (db *DB) FinishOutbox(ctx context.Context, a tracker.OutboxAttempt) error {
 	if a.Status == tracker.OutboxDelivered {
 		delivered = sql.NullInt64{Int64: millis(a.At), Valid: true}
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = ?, next_at = ?, last_error = ?,
 				lease_owner = '', lease_until = 0, updated_at = ?, delivered_at = ?
 			WHERE id = ? AND revision = ? AND lease_owner = ?`,
@@ -127,7 +127,7 @@ func (db *DB) FinishOutbox(ctx context.Context, a tracker.OutboxAttempt) error {
 // one cut short may still have reached the receiver, and a score's next
 // attempt must know it is a repeat (a 409 then means it arrived).
 func (db *DB) ReleaseOutbox(ctx context.Context, owner string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_owner = '', lease_until = 0
 			WHERE lease_owner = ? AND status = ?`, owner, string(tracker.OutboxPending))
 		return err
@@ -185,7 +185,7 @@ func (db *DB) OutboxItems(ctx context.Context, f tracker.OutboxFilter) ([]tracke
 
 // RetryOutbox makes an undelivered item due at now.
 func (db *DB) RetryOutbox(ctx context.Context, id int64, now time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM outbox WHERE id = ?`, id).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -16,7 +16,7 @@ import (
 func (db *DB) AddPlatform(ctx context.Context, p *tracker.Platform) error {
 	created := stamp(p.CreatedAt, db.now)
 	var id int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		id, err = insertPlatform(ctx, tx, p, created)
 		return err
@@ -114,7 +114,7 @@ func (db *DB) platforms(ctx context.Context, where string, args ...any) ([]track
 // RemovePlatform deletes a registration; its deployments and launch
 // sessions go with it (ON DELETE CASCADE). ErrNotFound when absent.
 func (db *DB) RemovePlatform(ctx context.Context, issuer, clientID string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM platforms WHERE issuer = ? AND client_id = ?`, issuer, clientID)
 		if err != nil {
 			return err
@@ -130,7 +130,7 @@ func (db *DB) RemovePlatform(ctx context.Context, issuer, clientID string) error
 // AddDeployment adds a deployment id to a registration. ErrNotFound when
 // there is no such platform, ErrConflict when the deployment is present.
 func (db *DB) AddDeployment(ctx context.Context, issuer, clientID, deploymentID string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		id, err := platformID(ctx, tx, issuer, clientID)
 		if err != nil {
 			return err
@@ -146,7 +146,7 @@ func (db *DB) AddDeployment(ctx context.Context, issuer, clientID, deploymentID 
 // RemoveDeployment removes a deployment id from a registration.
 // ErrNotFound when the platform or the deployment is absent.
 func (db *DB) RemoveDeployment(ctx context.Context, issuer, clientID, deploymentID string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM deployments WHERE deployment_id = ?
 			AND platform_id = (SELECT id FROM platforms WHERE issuer = ? AND client_id = ?)`,
 			deploymentID, issuer, clientID)

@@ -16,7 +16,7 @@ var expiring = []string{"login_states", "used_nonces", "browser_sessions", "laun
 // expired at now, in one transaction, and returns how many rows went.
 func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, table := range expiring {
 			n, err := purge(ctx, tx, table, now)
 			if err != nil {

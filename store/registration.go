@@ -14,7 +14,7 @@ import (
 // setting l.CreatedAt when it was zero. ErrConflict when the hash exists.
 func (db *DB) AddRegistrationLink(ctx context.Context, l *tracker.RegistrationLink) error {
 	created := stamp(l.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO registration_links (token_hash, created_at, expires_at, used_at)
 			VALUES (?, ?, ?, ?)`, l.TokenHash, millis(created), millis(l.ExpiresAt), nullMillis(l.UsedAt))
 		return err
@@ -53,7 +53,7 @@ func (db *DB) RegistrationLink(ctx context.Context, tokenHash string) (*tracker.
 func (db *DB) RegisterPlatform(ctx context.Context, p *tracker.Platform, linkHash string, now time.Time) error {
 	created := stamp(p.CreatedAt, db.now)
 	var id int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if linkHash != "" {
 			if err := claimLink(ctx, tx, linkHash, now); err != nil {
 				return err

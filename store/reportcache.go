@@ -30,7 +30,7 @@ func (db *DB) CachedReport(ctx context.Context, key string, notBefore time.Time)
 
 // SaveCachedReport stores report figures under key, replacing older ones.
 func (db *DB) SaveCachedReport(ctx context.Context, key string, data []byte, at time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO report_cache (cache_key, data, computed_at) VALUES (?, ?, ?)
 			ON CONFLICT (cache_key) DO UPDATE SET data = excluded.data, computed_at = excluded.computed_at`,
 			key, string(data), millis(at))

@@ -41,7 +41,7 @@ func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []s
 		instrumentID   string
 		instrumentVers int
 	)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO responses (learner, activity_id, instrument_id,
 			instrument_version, status, page, started_at, updated_at, completed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

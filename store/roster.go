@@ -23,7 +23,7 @@ func (db *DB) SeeLearner(ctx context.Context, activityID int64, learner string, 
 	if seen > 0 {
 		return nil
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO activity_learners (activity_id, learner, first_launch_at)
 			VALUES (?, ?, ?) ON CONFLICT (activity_id, learner) DO NOTHING`, activityID, learner, millis(at))
 		return err
@@ -95,7 +95,7 @@ func (db *DB) SaveRoster(ctx context.Context, r *tracker.Roster) error {
 		return err
 	}
 	fetched := stamp(r.FetchedAt, db.now)
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO rosters (platform_id, context_id, learners, refusal, fetched_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform_id, context_id) DO UPDATE SET
 				learners = excluded.learners, refusal = excluded.refusal, fetched_at = excluded.fetched_at`,
@@ -133,7 +133,7 @@ func (db *DB) Roster(ctx context.Context, platformID int64, contextID string) (*
 
 // SetLineItem records where an activity's scores go.
 func (db *DB) SetLineItem(ctx context.Context, activityID int64, lineItem string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE activities SET line_item = ? WHERE id = ?`, lineItem, activityID)
 		if err != nil {
 			return err

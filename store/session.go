@@ -16,7 +16,7 @@ func (db *DB) SaveBrowserSession(ctx context.Context, s *tracker.BrowserSession)
 	if data == nil {
 		data = []byte{} // the column is NOT NULL; no data is empty data
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO browser_sessions (id, name, data, expires_at)
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data,
@@ -51,7 +51,7 @@ func (db *DB) BrowserSession(ctx context.Context, id string, now time.Time) (*tr
 
 // DeleteBrowserSession removes a session; absent is not an error.
 func (db *DB) DeleteBrowserSession(ctx context.Context, id string) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id)
 		return err
 	})
@@ -68,7 +68,7 @@ const launchColumns = `id_hash, platform_id, deployment_id, learner, context, cs
 // it was zero.
 func (db *DB) SaveLaunch(ctx context.Context, s *tracker.LaunchSession) error {
 	created := stamp(s.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error { return saveLaunch(ctx, tx, s, created) })
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error { return saveLaunch(ctx, tx, s, created) })
 	if err != nil {
 		return fmt.Errorf("save launch session for platform %d: %w", s.PlatformID, err)
 	}
@@ -81,7 +81,7 @@ func (db *DB) SaveLaunch(ctx context.Context, s *tracker.LaunchSession) error {
 // ErrReplayed when the nonce was recorded before; then no session is kept.
 func (db *DB) StartLaunch(ctx context.Context, n tracker.UsedNonce, s *tracker.LaunchSession) error {
 	created := stamp(s.CreatedAt, db.now)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO used_nonces (issuer, nonce, expires_at) VALUES (?, ?, ?)`,
 			n.Issuer, n.Nonce, millis(n.ExpiresAt))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -115,4 +116,25 @@ func BenchmarkLoginRoundTrip(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkConcurrentWrites is many requests writing at once, as under a
+// wave of launches: each operation one small write transaction (a launch
+// session) from one of 16 goroutines per CPU.
+func BenchmarkConcurrentWrites(b *testing.B) {
+	db := newDB(b)
+	ctx := context.Background()
+	p := addPlatform(b, db, "https://lms.example", "c1", "d1")
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("launch-%d", n.Add(1))
+			if err := db.SaveLaunch(ctx, launchSession(id, p.ID, t0.Add(time.Hour))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
