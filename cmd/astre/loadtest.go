@@ -23,6 +23,7 @@ type loadOptions struct {
 	duration     time.Duration
 	survey       bool
 	instrument   string
+	followup     bool
 	serverPID    int
 	registerLink string
 }
@@ -52,6 +53,7 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long workers start new flows")
 	fs.BoolVar(&o.survey, "survey", false, "after the launch, grant consent and answer every page of the survey (graded: a score is queued)")
 	fs.StringVar(&o.instrument, "instrument", tracker.DefaultInstrumentID, "built-in instrument the survey flows answer: entry (the entry profile, 6 pages), exit (the exit evaluation, 3 pages), ...")
+	fs.BoolVar(&o.followup, "followup", false, "the survey flows' consent also grants the follow-up contact, which sends each learner a confirmation mail")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "process id of the server, to report its CPU time per flow and its memory (Linux /proc)")
 	fs.StringVar(&o.registerLink, "register-link", "", "one-time link from `astre platform register-link`; default: one made in --data-dir")
 	if err := parseFlags(fs, s, args); err != nil {
@@ -86,10 +88,13 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("register the load test's platform with %s: %w", o.target, err)
 	}
-	f := &flows{lms: lms, clientID: clientID, transport: transport, rec: newRecorder(), survey: survey}
+	f := &flows{lms: lms, clientID: clientID, transport: transport, rec: newRecorder(), survey: survey, followup: o.followup}
 	kind := "launch flows (login, auth, launch, landing)"
 	if o.survey {
 		kind = fmt.Sprintf("survey flows (launch, consent, %d pages of %q, graded)", len(f.survey.Pages), f.survey.ID)
+		if o.followup {
+			kind = fmt.Sprintf("survey flows (launch, consent with follow-up contact, %d pages of %q, graded)", len(f.survey.Pages), f.survey.ID)
+		}
 	}
 	fmt.Fprintf(stdout, "ASTRE load test: %d workers for %s against %s, %s\nplatform %s (Moodle profile, RS256), client_id %s\n\n",
 		o.concurrency, o.duration, o.target, kind, lms.Issuer, clientID)

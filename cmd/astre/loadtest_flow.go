@@ -34,6 +34,7 @@ type flows struct {
 	clientID  string
 	transport http.RoundTripper
 	survey    *tracker.Instrument // nil: launch flows only
+	followup  bool                // consent grants the follow-up contact too
 	rec       *recorder
 	learners  atomic.Int64
 }
@@ -112,7 +113,7 @@ func (f *flows) run(ctx context.Context) error {
 	home := m[1]
 
 	start = time.Now()
-	v, err := consentForm(body)
+	v, err := consentForm(body, f.followup)
 	if err != nil {
 		return &flowError{"consent: form", err}
 	}

@@ -32,15 +32,21 @@ func builtinInstrument(id string) (*tracker.Instrument, error) {
 	return nil, fmt.Errorf("no built-in instrument %q", id)
 }
 
-// consentForm grants every purpose of the consent page in body.
-func consentForm(body string) (url.Values, error) {
+// consentForm grants every purpose of the consent page in body, the
+// follow-up contact only when followup is set (granting it sends the
+// learner a confirmation mail).
+func consentForm(body string, followup bool) (url.Values, error) {
 	m := csrfField.FindStringSubmatch(body)
 	if m == nil {
 		return nil, fmt.Errorf("no CSRF token on the consent page")
 	}
 	v := url.Values{"csrf": {m[1]}}
 	for _, p := range tracker.Purposes {
-		v.Set("i."+string(p), "yes")
+		answer := "yes"
+		if p == tracker.PurposeFollowup && !followup {
+			answer = "no"
+		}
+		v.Set("i."+string(p), answer)
 	}
 	return v, nil
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -34,12 +36,14 @@ func TestLoadtest(t *testing.T) {
 		{"survey", []string{"--survey", "--register-link", link}},
 		{"survey exit", []string{"--survey", "--instrument", "exit"}},
 		{"launch", nil},
+		{"survey followup", []string{"--survey", "--instrument", "exit", "--followup"}}, // last: its mails may still be on their way
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"loadtest", "--target", base, "--concurrency", "4", "--duration", "1s"}, tc.args...)
 			if runtime.GOOS == "linux" {
 				args = append(args, "--server-pid", strconv.Itoa(os.Getpid()))
 			}
+			mailsBefore := countMails(t, env["ASTRE_DATA_DIR"])
 			var out, errOut bytes.Buffer
 			if err := run(context.Background(), args, getenv, &out, &errOut); err != nil {
 				t.Fatalf("loadtest: %v\n%s\n%s", err, out.String(), errOut.String())
@@ -63,7 +67,10 @@ func TestLoadtest(t *testing.T) {
 					t.Errorf("report lacks %q:\n%s", want, report)
 				}
 			}
-			if want := `3 pages of "exit"`; tc.name == "survey exit" && !strings.Contains(report, want) {
+			if want := `consent with follow-up contact, 3 pages of "exit"`; tc.name == "survey followup" && !strings.Contains(report, want) {
+				t.Errorf("report lacks %q:\n%s", want, report)
+			}
+			if want := `consent, 3 pages of "exit"`; tc.name == "survey exit" && !strings.Contains(report, want) {
 				t.Errorf("report lacks %q:\n%s", want, report)
 			}
 			for _, s := range steps {
@@ -74,8 +81,34 @@ func TestLoadtest(t *testing.T) {
 			if runtime.GOOS == "linux" && !strings.Contains(report, "per flow") {
 				t.Errorf("no server CPU per flow:\n%s", report)
 			}
+			// Only a consent with the follow-up contact sends confirmation mails
+			// (written to the data dir without SMTP); the outbox may still be
+			// delivering the last ones.
+			mails := countMails(t, env["ASTRE_DATA_DIR"]) - mailsBefore
+			if tc.name == "survey followup" && mails == 0 {
+				t.Errorf("no confirmation mail after %d flows with the follow-up contact", flows)
+			}
+			if tc.name != "survey followup" && mails != 0 {
+				t.Errorf("%d confirmation mails without the follow-up contact", mails)
+			}
 		})
 	}
+}
+
+// countMails counts the mails written under dir.
+func countMails(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".eml") {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestLoadtestRefuses(t *testing.T) {
