@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/astre-lti/astre/templates"
 )
@@ -39,20 +41,26 @@ func (s *Server) newPage(r *http.Request, lang string) Page {
 	return Page{Lang: lang, RequestID: requestID(r), cat: s.Catalogs}
 }
 
-// LanguageOption is one entry of the language chooser.
-type LanguageOption struct {
-	Code, Name string
-	Selected   bool
-}
+// LanguageChoices are the options of the language chooser, the page's
+// language selected: the same few lines on every page, written once per
+// language rather than drawn by the template each time.
+func (p *Page) LanguageChoices() template.HTML { return languageChoices()[p.Lang] }
 
-// LanguageOptions lists the supported languages, the page's one selected.
-func (p *Page) LanguageOptions() []LanguageOption {
-	out := make([]LanguageOption, len(Languages))
-	for i, code := range Languages {
-		out[i] = LanguageOption{Code: code, Name: languageNames[code], Selected: code == p.Lang}
+var languageChoices = sync.OnceValue(func() map[string]template.HTML {
+	out := make(map[string]template.HTML, len(Languages))
+	for _, selected := range Languages {
+		var b strings.Builder
+		for _, code := range Languages {
+			b.WriteString(`<option value="` + code + `" lang="` + code + `"`)
+			if code == selected {
+				b.WriteString(" selected")
+			}
+			b.WriteString(">" + template.HTMLEscapeString(languageNames[code]) + "</option>")
+		}
+		out[selected] = template.HTML(b.String())
 	}
 	return out
-}
+})
 
 // LanguageName is the page language's name in itself.
 func (p *Page) LanguageName() string { return languageNames[p.Lang] }
@@ -120,6 +128,7 @@ func (r *Renderer) Bytes(name string, data page) ([]byte, error) {
 		p.Lang = Languages[0]
 	}
 	var buf bytes.Buffer
+	buf.Grow(16 << 10) // most pages fit: no copying as the buffer grows
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}

@@ -33,7 +33,7 @@ func BenchmarkRenderSurveyPage(b *testing.B) {
 			b.ReportAllocs()
 			size := 0
 			for b.Loop() {
-				pg := &surveyPage{Page: Page{Lang: "en"}, Items: itemViews(entry, page, nil, nil, "en", cat)}
+				pg := &surveyPage{Page: Page{Lang: "en", LanguageAction: "/s/launch/language", CSRF: "token"}, Items: itemViews(entry, page, nil, nil, "en", cat)}
 				out, err := r.Bytes("survey", pg)
 				if err != nil {
 					b.Fatal(err)
