@@ -54,37 +54,72 @@ func (v *Validator) Validate(ctx context.Context, token string, reg Registration
 	if err != nil {
 		return nil, err
 	}
-	if err := v.checkTimes(payload, reg); err != nil {
-		return nil, err
-	}
-	var c ltiClaims
+	var c idTokenClaims
 	if err := json.Unmarshal(payload, &c); err != nil {
 		return nil, &Error{Reason: ReasonBadClaim, Detail: "claims do not decode", Err: err}
 	}
-	return buildLaunch(&c, payload, reg, nonce)
+	if err := v.checkTimes(&c, reg); err != nil {
+		return nil, err
+	}
+	if len(c.Sub) > 0 {
+		if err := c.Subject.UnmarshalJSON(c.Sub); err != nil {
+			return nil, &Error{Reason: ReasonBadClaim, Detail: "sub does not decode", Err: err}
+		}
+	}
+	return buildLaunch(&c, reg, nonce)
+}
+
+// idTokenClaims is an id_token's payload, decoded once: the LTI claims,
+// and the registered claims (RFC 7519 section 4.1) as their raw JSON, which
+// jwx decodes and checks itself. Its sub hides ltiClaims' own, filled from
+// the raw one once jwx accepted it.
+type idTokenClaims struct {
+	ltiClaims
+	Iss json.RawMessage `json:"iss"`
+	Sub json.RawMessage `json:"sub"`
+	Aud json.RawMessage `json:"aud"`
+	Exp json.RawMessage `json:"exp"`
+	Nbf json.RawMessage `json:"nbf"`
+	Iat json.RawMessage `json:"iat"`
+	Jti json.RawMessage `json:"jti"`
 }
 
 // verify checks the header against the allow-list, finds the key by kid
-// and verifies the signature; it returns the signed payload.
+// and verifies the signature; it returns the signed payload. The token is
+// parsed once: jws.Verify hands its header to the key provider here.
 func (v *Validator) verify(ctx context.Context, token string, reg Registration) ([]byte, error) {
-	msg, err := jws.ParseString(token)
-	if err != nil || len(msg.Signatures()) != 1 {
+	var refusal error
+	parsed := false
+	provider := jws.KeyProviderFunc(func(ctx context.Context, sink jws.KeySink, sig *jws.Signature, msg *jws.Message) error {
+		parsed = true
+		if len(msg.Signatures()) != 1 {
+			refusal = Errorf(ReasonMalformed, "not a compact JWS")
+			return refusal
+		}
+		hdr := sig.ProtectedHeaders()
+		alg := hdr.Algorithm()
+		if !slices.Contains(allowedAlgs, alg) {
+			refusal = Errorf(ReasonAlgNotAllowed, "alg %q", alg)
+			return refusal
+		}
+		key, err := v.Keys.Key(ctx, reg.JWKSURL, hdr.KeyID())
+		if err == nil {
+			err = keyFitsAlg(key, alg)
+		}
+		if err != nil {
+			refusal = err
+			return err
+		}
+		sink.Key(alg, key)
+		return nil
+	})
+	payload, err := jws.Verify([]byte(token), jws.WithKeyProvider(provider), jws.WithContext(ctx))
+	switch {
+	case refusal != nil:
+		return nil, refusal
+	case !parsed:
 		return nil, Errorf(ReasonMalformed, "not a compact JWS")
-	}
-	hdr := msg.Signatures()[0].ProtectedHeaders()
-	alg := hdr.Algorithm()
-	if !slices.Contains(allowedAlgs, alg) {
-		return nil, Errorf(ReasonAlgNotAllowed, "alg %q", alg)
-	}
-	key, err := v.Keys.Key(ctx, reg.JWKSURL, hdr.KeyID())
-	if err != nil {
-		return nil, err
-	}
-	if err := keyFitsAlg(key, alg); err != nil {
-		return nil, err
-	}
-	payload, err := jws.Verify([]byte(token), jws.WithKey(alg, key))
-	if err != nil {
+	case err != nil:
 		return nil, &Error{Reason: ReasonBadSignature, Err: err}
 	}
 	return payload, nil
@@ -108,8 +143,8 @@ func keyFitsAlg(key jwk.Key, alg jwa.SignatureAlgorithm) error {
 }
 
 // checkTimes validates iss, aud, exp, iat and nbf with jwx's validator.
-func (v *Validator) checkTimes(payload []byte, reg Registration) error {
-	tok, err := registeredOnly(payload)
+func (v *Validator) checkTimes(c *idTokenClaims, reg Registration) error {
+	tok, err := registeredOnly(c)
 	if err != nil {
 		return &Error{Reason: ReasonBadClaim, Detail: "registered claims do not decode", Err: err}
 	}
@@ -139,23 +174,17 @@ func (v *Validator) checkTimes(payload []byte, reg Registration) error {
 	}
 }
 
-// registeredClaims are the claims jwx's token type decodes itself (RFC
-// 7519 section 4.1).
-var registeredClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
-
-// registeredOnly parses the registered claims of payload as a jwt.Token.
-// jwt.ParseInsecure on a whole launch would also decode every LTI claim
-// into maps, which a profile showed as a fifth of a launch's CPU; the
-// registered claims are handed to it byte for byte, so they are decoded
-// and refused exactly as before.
-func registeredOnly(payload []byte) (jwt.Token, error) {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &all); err != nil {
-		return nil, err
-	}
-	reg := make(map[string]json.RawMessage, len(registeredClaims))
-	for _, name := range registeredClaims {
-		if raw, ok := all[name]; ok {
+// registeredOnly parses the registered claims of an id_token as a
+// jwt.Token. jwt.ParseInsecure on a whole launch would also decode every
+// LTI claim into maps, which a profile showed as a fifth of a launch's CPU;
+// the registered claims are handed to it byte for byte, so they are decoded
+// and refused exactly as jwx does.
+func registeredOnly(c *idTokenClaims) (jwt.Token, error) {
+	reg := make(map[string]json.RawMessage, 7)
+	for name, raw := range map[string]json.RawMessage{
+		"iss": c.Iss, "sub": c.Sub, "aud": c.Aud, "exp": c.Exp, "nbf": c.Nbf, "iat": c.Iat, "jti": c.Jti,
+	} {
+		if raw != nil {
 			reg[name] = raw
 		}
 	}
@@ -181,14 +210,11 @@ func (v *Validator) leeway() time.Duration {
 }
 
 // buildLaunch checks the LTI claims and turns them into a Launch.
-func buildLaunch(c *ltiClaims, payload []byte, reg Registration, nonce string) (*Launch, error) {
-	var reg7519 struct {
-		Aud json.RawMessage `json:"aud"`
-		IAT float64         `json:"iat"`
-		EXP float64         `json:"exp"`
-	}
-	_ = json.Unmarshal(payload, &reg7519) // already decoded once by jwx: cannot fail here
-	auds, _ := stringList(reg7519.Aud, true)
+func buildLaunch(c *idTokenClaims, reg Registration, nonce string) (*Launch, error) {
+	var iat, exp float64 // jwx decoded and checked them already: cannot fail here
+	_ = json.Unmarshal(c.Iat, &iat)
+	_ = json.Unmarshal(c.Exp, &exp)
+	auds, _ := stringList(c.Aud, true)
 	if (len(auds) > 1 || c.AZP != "") && c.AZP != reg.ClientID {
 		return nil, Errorf(ReasonWrongAZP, "azp %q is not the client_id", c.AZP)
 	}
@@ -226,8 +252,8 @@ func buildLaunch(c *ltiClaims, payload []byte, reg Registration, nonce string) (
 		Version:       c.Version,
 		TargetLinkURI: c.TargetLinkURI,
 		Nonce:         c.Nonce,
-		IssuedAt:      time.Unix(int64(reg7519.IAT), 0).UTC(),
-		ExpiresAt:     time.Unix(int64(reg7519.EXP), 0).UTC(),
+		IssuedAt:      time.Unix(int64(iat), 0).UTC(),
+		ExpiresAt:     time.Unix(int64(exp), 0).UTC(),
 		Roles:         roles,
 		Custom:        customValues(c.Custom),
 		Name:          c.Name,
@@ -235,7 +261,7 @@ func buildLaunch(c *ltiClaims, payload []byte, reg Registration, nonce string) (
 		FamilyName:    c.FamilyName,
 		Email:         c.Email,
 	}
-	if err := fillOptional(l, c); err != nil {
+	if err := fillOptional(l, &c.ltiClaims); err != nil {
 		return nil, err
 	}
 	if c.MessageType == MessageResourceLink {
