@@ -54,11 +54,12 @@ type itemView struct {
 	Label     string
 	Help      string
 	Required  bool
-	Options   []optionView
-	// Choices are the radio buttons or checkboxes of Options, and
-	// SelectOptions a select's options, already HTML.
+	// Choices are the radio buttons or checkboxes, and SelectOptions a
+	// select's options, already HTML. InRow: eleven choices (a 0-10
+	// rating) sit in one row.
 	Choices       template.HTML
 	SelectOptions template.HTML
+	InRow         bool
 	Rows          []rowView
 	Text          string
 	Other         string
@@ -81,8 +82,7 @@ type rowView struct {
 	Code    string
 	Label   string
 	Name    string
-	Options []optionView
-	Choices template.HTML // the radio buttons of Options, already HTML
+	Choices template.HTML // the row's radio buttons, already HTML
 }
 
 // itemViews builds the views of a page's items shown for answers, with
@@ -118,11 +118,11 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 		specify := choiceInput{Label: cat.T(lang, "survey.specify"), Name: v.OtherName, Value: a.Other}
 		switch it.Type {
 		case SingleChoice, ScaleItem, Rating10:
-			v.Control, v.Options = "radio", opts(it.ID, a.Codes)
-			v.Choices = choiceInputs("radio", v.Name, v.Options, specify)
+			v.Control, v.InRow = "radio", len(choices) == 11
+			v.Choices = choiceInputs("radio", v.Name, opts(it.ID, a.Codes), specify)
 		case MultipleChoice:
-			v.Control, v.Options = "checkbox", opts(it.ID, a.Codes)
-			v.Choices = choiceInputs("checkbox", v.Name, v.Options, specify)
+			v.Control, v.InRow = "checkbox", len(choices) == 11
+			v.Choices = choiceInputs("checkbox", v.Name, opts(it.ID, a.Codes), specify)
 		case CountryItem, LanguageItem:
 			v.Control, v.SelectOptions = "select", selectOptions(choices, a.Codes, lang)
 		case NumberItem:
@@ -134,10 +134,9 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 		case Matrix:
 			v.Control = "matrix"
 			for _, row := range it.Rows {
-				rv := rowView{Code: row.Code, Label: row.Label.In(lang), Name: rowName(it.ID, row.Code),
-					Options: opts(it.ID+"-"+row.Code, []string{a.Rows[row.Code]})}
-				rv.Choices = choiceInputs("radio", rv.Name, rv.Options, choiceInput{})
-				v.Rows = append(v.Rows, rv)
+				name := rowName(it.ID, row.Code)
+				v.Rows = append(v.Rows, rowView{Code: row.Code, Label: row.Label.In(lang), Name: name,
+					Choices: choiceInputs("radio", name, opts(it.ID+"-"+row.Code, []string{a.Rows[row.Code]}), choiceInput{})})
 			}
 		}
 		out = append(out, v)
