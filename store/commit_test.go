@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -108,5 +110,34 @@ func TestWriteRefusedWhenCancelledOrClosed(t *testing.T) {
 	}
 	if err := db.SaveLaunch(context.Background(), s); !errors.Is(err, errClosed) {
 		t.Errorf("after Close: got %v, want errClosed", err)
+	}
+}
+
+// TestBackgroundCheckpoint: committed pages reach the database file
+// without any commit having to checkpoint (the WAL stays far below the
+// writer's own threshold).
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "astre.db")
+	db := openDB(t, path)
+	p := addPlatform(t, db, "https://lms.example", "c1", "d1")
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	for i := range 300 {
+		if err := db.SaveLaunch(context.Background(), launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for size() <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: nothing was checkpointed", before)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

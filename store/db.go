@@ -42,12 +42,15 @@ type DB struct {
 	reader *sql.DB
 	now    func() time.Time
 
-	// The group committer (commit.go) owns the writer connection.
-	writes        chan *writeOp
-	closing       chan struct{}
-	committerDone chan struct{}
-	closeOnce     sync.Once
-	batched       func(size int) // tests: told each batch's size before it runs
+	// The group committer (commit.go) owns the writer connection; the
+	// checkpointer (checkpoint.go) has its own.
+	checkpointer     *sql.DB
+	writes           chan *writeOp
+	closing          chan struct{}
+	committerDone    chan struct{}
+	checkpointerDone chan struct{}
+	closeOnce        sync.Once
+	batched          func(size int) // tests: told each batch's size before it runs
 }
 
 // readers is the size of the read pool.
@@ -64,11 +67,15 @@ const readers = 4
 //   - busy_timeout(5000): a checkpoint or another process can still hold a
 //     lock briefly; waiting up to 5 s beats failing a request.
 //   - foreign_keys(1): SQLite leaves them off, per connection, by default.
+//   - wal_autocheckpoint: a commit checkpoints by itself only past this
+//     many WAL pages; the background checkpointer (checkpoint.go) does it
+//     off the requests' path long before.
 var pragmas = []string{
 	"busy_timeout(5000)",
 	"foreign_keys(1)",
 	"journal_mode(WAL)",
 	"synchronous(NORMAL)",
+	"wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")",
 }
 
 // Open opens (creating if needed) the SQLite database file at path and
@@ -88,9 +95,11 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{writer: writer, now: now,
-		writes: make(chan *writeOp), closing: make(chan struct{}), committerDone: make(chan struct{})}
+	db := &DB{writer: writer, checkpointer: openCheckpointer(path), now: now,
+		writes: make(chan *writeOp), closing: make(chan struct{}),
+		committerDone: make(chan struct{}), checkpointerDone: make(chan struct{})}
 	go db.commitLoop()
+	go db.checkpointLoop()
 	// The readers open after the writer switched the file to WAL. They use
 	// query_only rather than mode=ro: a read-only open of a WAL database
 	// fails whenever the -wal and -shm files are absent (SQLite removes them
@@ -116,17 +125,18 @@ func dsn(path string, extra ...string) string {
 }
 
 // Close stops the committer, once the writes it holds are committed, and
-// closes both connection pools. Writes after Close fail.
+// the checkpointer, and closes the connections. Writes after Close fail.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
 		<-db.committerDone
+		<-db.checkpointerDone
 	})
 	var err error
 	if db.reader != nil {
 		err = db.reader.Close()
 	}
-	return errors.Join(err, db.writer.Close())
+	return errors.Join(err, db.checkpointer.Close(), db.writer.Close())
 }
 
 // Ping checks that the database answers on both pools.
