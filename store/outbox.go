@@ -140,6 +140,55 @@ func (db *DB) ReleaseOutbox(ctx context.Context, owner string) error {
 
 // OutboxItems lists items matching f, newest first.
 func (db *DB) OutboxItems(ctx context.Context, f tracker.OutboxFilter) ([]tracker.OutboxItem, error) {
+	if f.Offset > 0 && f.Limit <= 0 {
+		return nil, fmt.Errorf("outbox items: offset without limit: %w", tracker.ErrInvalid)
+	}
+	where, args := outboxWhere(f)
+	q := `SELECT ` + outboxColumns + ` FROM outbox` + where + ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += " LIMIT ? OFFSET ?"
+		args = append(args, f.Limit, f.Offset)
+	}
+	rows, err := db.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox items: %w", err)
+	}
+	items, err := scanOutbox(rows)
+	if err != nil {
+		return nil, fmt.Errorf("outbox items: %w", err)
+	}
+	return items, nil
+}
+
+// OutboxCounts counts the items matching f by status, with one
+// GROUP BY; see tracker.OutboxStore.
+func (db *DB) OutboxCounts(ctx context.Context, f tracker.OutboxFilter) (map[tracker.OutboxStatus]int, error) {
+	where, args := outboxWhere(f)
+	rows, err := db.reader.QueryContext(ctx, `SELECT status, COUNT(*) FROM outbox`+where+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox counts: %w", err)
+	}
+	defer rows.Close()
+	counts := make(map[tracker.OutboxStatus]int)
+	for rows.Next() {
+		var (
+			status string
+			n      int
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("outbox counts: %w", err)
+		}
+		counts[tracker.OutboxStatus(status)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox counts: %w", err)
+	}
+	return counts, nil
+}
+
+// outboxWhere is the WHERE clause, with its arguments, that selects the
+// items of f; "" when f selects all. Limit and Offset are not part of it.
+func outboxWhere(f tracker.OutboxFilter) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -163,24 +212,10 @@ func (db *DB) OutboxItems(ctx context.Context, f tracker.OutboxFilter) ([]tracke
 	if f.Status != "" {
 		add("status = ?", string(f.Status))
 	}
-	q := `SELECT ` + outboxColumns + ` FROM outbox`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
-	q += " ORDER BY id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
-	rows, err := db.reader.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("outbox items: %w", err)
-	}
-	items, err := scanOutbox(rows)
-	if err != nil {
-		return nil, fmt.Errorf("outbox items: %w", err)
-	}
-	return items, nil
+	return " WHERE " + strings.Join(where, " AND "), args
 }
 
 // RetryOutbox makes an undelivered item due at now.

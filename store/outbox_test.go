@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -129,6 +132,88 @@ func TestOutboxRetryAndRelease(t *testing.T) {
 	}
 	if err := db.RetryOutbox(ctx, 999, now); !errors.Is(err, tracker.ErrNotFound) {
 		t.Errorf("retry of an unknown item: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestOutboxCountsAndOffset(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	now := time.Now().UTC()
+	var ids []int64 // activity 7's scores, oldest first
+	for i := 0; i < 7; i++ {
+		it := &tracker.OutboxItem{Kind: "score", Key: "7:" + strconv.Itoa(i), ActivityID: 7, Payload: []byte(`{}`), NextAt: now}
+		if err := db.Enqueue(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, it.ID)
+	}
+	// Others the filter must leave out: another activity, another kind.
+	later := now.Add(time.Hour)
+	for _, it := range []*tracker.OutboxItem{
+		{Kind: "score", Key: "8:0", ActivityID: 8, Payload: []byte(`{}`), NextAt: later},
+		{Kind: "score", Key: "8:1", ActivityID: 8, Payload: []byte(`{}`), NextAt: later},
+		{Kind: "mail", Key: "m", ActivityID: 7, Payload: []byte(`{}`), NextAt: later},
+	} {
+		if err := db.Enqueue(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimed, err := db.ClaimOutbox(ctx, []string{"score"}, "w", now, time.Minute, 3)
+	if err != nil || len(claimed) != 3 {
+		t.Fatalf("claim: got %d, %v; want 3", len(claimed), err)
+	}
+	for i, c := range claimed {
+		a := tracker.OutboxAttempt{ID: c.ID, Revision: c.Revision, Owner: "w", Status: tracker.OutboxFailed, Error: "refused", NextAt: now, At: now}
+		if i == 0 {
+			a.Status, a.Error = tracker.OutboxDelivered, ""
+		}
+		if err := db.FinishOutbox(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	scores := tracker.OutboxFilter{Kind: "score", ActivityID: 7}
+	got, err := db.OutboxCounts(ctx, scores)
+	want := map[tracker.OutboxStatus]int{tracker.OutboxPending: 4, tracker.OutboxDelivered: 1, tracker.OutboxFailed: 2}
+	if err != nil || !maps.Equal(got, want) {
+		t.Errorf("counts: got %v, %v; want %v", got, err, want)
+	}
+	failed := scores
+	failed.Status = tracker.OutboxFailed
+	got, err = db.OutboxCounts(ctx, failed)
+	if want := map[tracker.OutboxStatus]int{tracker.OutboxFailed: 2}; err != nil || !maps.Equal(got, want) {
+		t.Errorf("counts of failed: got %v, %v; want %v", got, err, want)
+	}
+	got, err = db.OutboxCounts(ctx, tracker.OutboxFilter{ActivityID: 99})
+	if err != nil || len(got) != 0 {
+		t.Errorf("counts of an activity without items: got %v, %v; want none", got, err)
+	}
+
+	for _, tc := range []struct {
+		limit, offset int
+		want          []int64
+	}{
+		{3, 0, []int64{ids[6], ids[5], ids[4]}},
+		{3, 2, []int64{ids[4], ids[3], ids[2]}},
+		{3, 6, []int64{ids[0]}},
+		{3, 7, nil},
+	} {
+		f := scores
+		f.Limit, f.Offset = tc.limit, tc.offset
+		items, err := db.OutboxItems(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, it := range items {
+			got = append(got, it.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("limit %d offset %d: got ids %v, want %v", tc.limit, tc.offset, got, tc.want)
+		}
+	}
+	if _, err := db.OutboxItems(ctx, tracker.OutboxFilter{Offset: 2}); !errors.Is(err, tracker.ErrInvalid) {
+		t.Errorf("offset without limit: got %v, want ErrInvalid", err)
 	}
 }
 

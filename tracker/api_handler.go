@@ -92,11 +92,9 @@ func (s *Server) openAPIDocument(w http.ResponseWriter, r *http.Request) {
 
 // paging reads page (from 1) and per_page (1 to 1000, default 100).
 func paging(q url.Values) (page, perPage int, err error) {
-	page, perPage = 1, 100
-	if v := q.Get("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 {
-			return 0, 0, fmt.Errorf("page %q: %w", v, ErrInvalid)
-		}
+	perPage = 100
+	if page, err = pageNumber(q); err != nil {
+		return 0, 0, err
 	}
 	if v := q.Get("per_page"); v != "" {
 		if perPage, err = strconv.Atoi(v); err != nil || perPage < 1 || perPage > 1000 {
@@ -104,6 +102,20 @@ func paging(q url.Values) (page, perPage int, err error) {
 		}
 	}
 	return page, perPage, nil
+}
+
+// pageNumber reads page, counted from 1; 1 when absent. Anything but a
+// positive integer is ErrInvalid.
+func pageNumber(q url.Values) (int, error) {
+	v := q.Get("page")
+	if v == "" {
+		return 1, nil
+	}
+	page, err := strconv.Atoi(v)
+	if err != nil || page < 1 {
+		return 0, fmt.Errorf("page %q: %w", v, ErrInvalid)
+	}
+	return page, nil
 }
 
 // nextURL is the request's URL on the following page.

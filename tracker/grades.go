@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/astre-lti/astre/lti"
@@ -80,7 +79,7 @@ type Grades struct {
 	// or created, so the learners of one batch do not each create one.
 	// Two instances can still race on a first score; the second item
 	// then simply stays unused.
-	creating sync.Map // activity id → *sync.Mutex
+	creating lineItemLocks
 }
 
 // Send delivers one score item; it is the "score" Sender of the Outbox.
@@ -123,9 +122,8 @@ func (g *Grades) lineItem(ctx context.Context, reg lti.Registration, activityID 
 	if sp.LineItem != "" {
 		return sp.LineItem, nil
 	}
-	lock, _ := g.creating.LoadOrStore(activityID, &sync.Mutex{})
-	lock.(*sync.Mutex).Lock()
-	defer lock.(*sync.Mutex).Unlock()
+	unlock := g.creating.lock(activityID)
+	defer unlock()
 	a, err := g.Store.Activity(ctx, activityID)
 	if err != nil {
 		return "", err

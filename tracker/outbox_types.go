@@ -61,6 +61,7 @@ type OutboxFilter struct {
 	Learner    string
 	Status     OutboxStatus
 	Limit      int // 0: no limit
+	Offset     int // items skipped before the first listed; only with a Limit
 }
 
 // OutboxStore is what the outbox needs from persistence. Each method is
@@ -85,8 +86,12 @@ type OutboxStore interface {
 	// ReleaseOutbox gives back owner's leases when the worker stops; the
 	// attempts cut short stay counted, since they may have landed.
 	ReleaseOutbox(ctx context.Context, owner string) error
-	// OutboxItems lists items, newest first.
+	// OutboxItems lists items, newest first. ErrInvalid for an Offset
+	// without a Limit.
 	OutboxItems(ctx context.Context, f OutboxFilter) ([]OutboxItem, error)
+	// OutboxCounts counts the items f selects by status; a status without
+	// items is absent. Limit and Offset do not apply.
+	OutboxCounts(ctx context.Context, f OutboxFilter) (map[OutboxStatus]int, error)
 	// RetryOutbox makes a pending or failed item due at now. ErrNotFound
 	// when absent, ErrConflict when it is delivered.
 	RetryOutbox(ctx context.Context, id int64, now time.Time) error

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/astre-lti/astre/tracker"
 	"github.com/astre-lti/astre/tracker/browsertest"
 )
 
@@ -70,9 +74,19 @@ func testAccessibility(t *testing.T, b *browsertest.Browser) {
 			// The instructor's other pages: grade delivery, response rates
 			// against the roster, the course report, the follow-up waves.
 			teacher := strings.TrimSuffix(tab.Location(), "/")
+			seedScores(t, d, 150)
 			for _, page := range []string{"grades", "roster", "report", "followup"} {
 				tab.Do("open "+page, chromedp.Navigate(teacher+"/"+page))
 				waitPath(t, tab, "/"+page)
+				if page == "grades" {
+					// What axe must see: the counts, a full page of rows, the pages.
+					if n := browsertest.Eval[int](tab, "grade rows", `document.querySelectorAll("main tbody tr").length`); n != 100 {
+						tab.Errorf(page, "the grades page shows %d rows, want 100 of the 150 seeded", n)
+					}
+					if n := browsertest.Eval[int](tab, "grade navs", `document.querySelectorAll("main nav").length`); n != 2 {
+						tab.Errorf(page, "the grades page has %d navs, want the states' and the pages'", n)
+					}
+				}
 				check(page)
 			}
 
@@ -92,5 +106,41 @@ func testAccessibility(t *testing.T, b *browsertest.Browser) {
 			waitPath(t, tab, "/admin/login")
 			check("admin login")
 		})
+	}
+}
+
+// seedScores gives the demo's activity n scores straight in the store, a
+// third of them delivered or failed, so that the grade delivery page
+// shows its counts, a full table and its pages. The rest are due only
+// tomorrow: the outbox worker leaves them be.
+func seedScores(t *testing.T, d *demoRun, n int) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := d.env.db.Activity(ctx, 1) // the demo's one activity, created by the first launch
+	if err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := time.Now().Add(24 * time.Hour)
+	items := make([]*tracker.OutboxItem, n)
+	for i := range items {
+		user := fmt.Sprintf("u%03d", i)
+		items[i] = &tracker.OutboxItem{Kind: tracker.KindScore, Key: fmt.Sprintf("%d:%s", a.ID, user), ActivityID: a.ID,
+			Payload: []byte(`{"user_id":"` + user + `"}`), NextAt: tomorrow}
+	}
+	if err := d.env.db.Enqueue(ctx, items...); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := d.env.db.ClaimOutbox(ctx, []string{tracker.KindScore}, "seed", tomorrow, time.Minute, n/3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range claimed {
+		at := tracker.OutboxAttempt{ID: c.ID, Revision: c.Revision, Owner: "seed", Status: tracker.OutboxDelivered, NextAt: tomorrow, At: tomorrow}
+		if i%2 == 1 {
+			at.Status, at.Error = tracker.OutboxFailed, "the platform refused the score"
+		}
+		if err := d.env.db.FinishOutbox(ctx, at); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
