@@ -44,7 +44,7 @@ func answersFromForm(page *InstrumentPage, form url.Values) map[string]Answer {
 	return out
 }
 
-// itemView is one item as the survey template draws it.
+// itemView is one item of a survey or consent page.
 type itemView struct {
 	ID        string
 	Anchor    string
@@ -68,6 +68,7 @@ type itemView struct {
 	MaxLength     int
 	LowLabel      string
 	HighLabel     string
+	HTML          template.HTML // the whole item, written by itemHTML
 }
 
 type optionView struct {
@@ -89,6 +90,7 @@ type rowView struct {
 // the error messages of errs in lang.
 func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, errs AnswerErrors, lang string, cat *Catalogs) []itemView {
 	var out []itemView
+	optional, choose := cat.T(lang, "survey.optional"), cat.T(lang, "survey.choose")
 	for i := range page.Items {
 		it := &page.Items[i]
 		if it.ShowIf != nil && !onPage(page, it.ShowIf.Item) && !in.Shown(it.ID, answers) {
@@ -139,72 +141,10 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 					Choices: choiceInputs("radio", name, opts(it.ID+"-"+row.Code, []string{a.Rows[row.Code]}), choiceInput{})})
 			}
 		}
+		v.HTML = itemHTML(&v, optional, choose)
 		out = append(out, v)
 	}
 	return out
-}
-
-// The options of choice items are written as HTML here rather than in
-// templates/items.html: a survey page is mostly options, and drawing each
-// through html/template (a reflective call per value and escaper) took
-// most of a page's CPU time in the load profile; a country list alone has
-// 249 options. Every value goes through template.HTMLEscapeString, which
-// escapes what both a quoted attribute value and text need (& < > " ').
-// TestEveryPageRendersInEveryLanguage's golden files hold the markup.
-
-// choiceInput is the text box of an option that asks to specify.
-type choiceInput struct {
-	Label, Name, Value string
-}
-
-// choiceInputs writes one radio button or checkbox per option, each with
-// its label, and the text box after an option that asks to specify.
-func choiceInputs(control, name string, opts []optionView, specify choiceInput) template.HTML {
-	var b strings.Builder
-	b.Grow(len(opts) * 160)
-	for _, o := range opts {
-		id := template.HTMLEscapeString(o.ID)
-		b.WriteString(`<div class="choice">` + "\n" + `<input type="` + control + `" id="` + id + `" name="`)
-		b.WriteString(template.HTMLEscapeString(name))
-		b.WriteString(`" value="`)
-		b.WriteString(template.HTMLEscapeString(o.Code))
-		b.WriteByte('"')
-		if o.Checked {
-			b.WriteString(" checked")
-		}
-		b.WriteString(">\n" + `<label for="` + id + `">`)
-		b.WriteString(template.HTMLEscapeString(o.Label))
-		b.WriteString("</label>\n")
-		if o.Specify {
-			b.WriteString(`<label class="specify" for="` + id + `-text">`)
-			b.WriteString(template.HTMLEscapeString(specify.Label))
-			b.WriteString(`</label> <input type="text" id="` + id + `-text" name="`)
-			b.WriteString(template.HTMLEscapeString(specify.Name))
-			b.WriteString(`" value="`)
-			b.WriteString(template.HTMLEscapeString(specify.Value))
-			b.WriteString(`" maxlength="200">`)
-		}
-		b.WriteString("\n</div>")
-	}
-	return template.HTML(b.String())
-}
-
-// selectOptions writes a select's options.
-func selectOptions(choices []Option, chosen []string, lang string) template.HTML {
-	var b strings.Builder
-	b.Grow(len(choices) * 40)
-	for _, c := range choices {
-		b.WriteString(`<option value="`)
-		b.WriteString(template.HTMLEscapeString(c.Code))
-		b.WriteByte('"')
-		if slices.Contains(chosen, c.Code) {
-			b.WriteString(" selected")
-		}
-		b.WriteByte('>')
-		b.WriteString(template.HTMLEscapeString(c.Label.In(lang)))
-		b.WriteString("</option>")
-	}
-	return template.HTML(b.String())
 }
 
 func onPage(page *InstrumentPage, id string) bool {
