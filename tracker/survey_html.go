@@ -34,7 +34,7 @@ func itemHTML(v *itemView, optional, choose string) template.HTML {
 	if !v.Required {
 		question += ` <span class="optional">(` + esc(optional) + `)</span>`
 	}
-	help := func(withID bool) { // the help line, then the error line
+	helpAndError := func(withID bool) { // the help line, then the error line
 		if v.Help != "" {
 			b.WriteString(`<p class="help"`)
 			if withID {
@@ -63,7 +63,7 @@ func itemHTML(v *itemView, optional, choose string) template.HTML {
 			b.WriteString(` aria-describedby="` + anchor + `-help"`)
 		}
 		b.WriteString(">\n<legend>" + question + "</legend>\n")
-		help(true)
+		helpAndError(true)
 		if v.LowLabel != "" {
 			b.WriteString(`<p class="help">0 = ` + esc(v.LowLabel) + ` · 10 = ` + esc(v.HighLabel) + `</p>`)
 		}
@@ -76,7 +76,7 @@ func itemHTML(v *itemView, optional, choose string) template.HTML {
 		b.WriteString("\n</div>\n</fieldset>\n")
 	case "matrix":
 		b.WriteString("\n<fieldset>\n<legend>" + question + "</legend>\n")
-		help(false)
+		helpAndError(false)
 		for _, r := range v.Rows {
 			b.WriteString("\n<fieldset class=\"matrix-row\">\n<legend>" + esc(r.Label) + "</legend>\n<div class=\"choices\">")
 			b.WriteString(string(r.Choices))
@@ -85,7 +85,7 @@ func itemHTML(v *itemView, optional, choose string) template.HTML {
 		b.WriteString("\n</fieldset>\n")
 	default:
 		b.WriteString("\n<label class=\"question\" for=\"" + anchor + "-input\">" + question + "</label>\n")
-		help(true)
+		helpAndError(true)
 		input := `id="` + anchor + `-input" name="` + esc(v.Name) + `"`
 		switch v.Control {
 		case "select":

@@ -16,7 +16,7 @@ func TestItemHTMLEscapesEverything(t *testing.T) {
 	for _, control := range []string{"radio", "checkbox", "matrix", "select", "textarea", "number", "text"} {
 		v := &itemView{
 			ID: evil, Anchor: "q-" + evil, Name: evil, OtherName: evil, Control: control,
-			Label: evil, Help: evil, Error: evil, Text: evil, Other: evil, LowLabel: evil, HighLabel: evil,
+			Label: evil, Help: evil, Error: evil, Text: evil, LowLabel: evil, HighLabel: evil,
 			Choices: choiceInputs(control, evil, opts, specify), SelectOptions: options, Rows: rows, MaxLength: 10,
 		}
 		out := string(itemHTML(v, evil, evil))

@@ -62,9 +62,7 @@ type itemView struct {
 	InRow         bool
 	Rows          []rowView
 	Text          string
-	Other         string
 	Error         string
-	Min, Max      *int
 	MaxLength     int
 	LowLabel      string
 	HighLabel     string
@@ -100,7 +98,7 @@ func itemViews(in *Instrument, page *InstrumentPage, answers map[string]Answer, 
 		v := itemView{
 			ID: it.ID, Anchor: errorAnchor(it.ID), Name: fieldName(it.ID), OtherName: otherName(it.ID),
 			Label: it.Label.In(lang), Help: it.Help.In(lang), Required: it.Required,
-			Text: a.Text, Other: a.Other, Min: it.Min, Max: it.Max, MaxLength: it.TextLimit(),
+			Text: a.Text, MaxLength: it.TextLimit(),
 			LowLabel: it.LowLabel.In(lang), HighLabel: it.HighLabel.In(lang),
 		}
 		for _, e := range errs {
