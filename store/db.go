@@ -34,16 +34,17 @@ var _ tracker.Store = (*DB)(nil)
 
 // DB is the SQLite store. Create it with Open and release it with Close.
 type DB struct {
-	// writer has exactly one connection: writes queue in database/sql for
-	// their turn instead of meeting SQLITE_BUSY from each other.
+	// writer has exactly one connection, used by the group committer
+	// (commit.go) alone: writes queue there for their turn instead of
+	// meeting SQLITE_BUSY from each other.
 	writer *sql.DB
 	// reader is a small pool of query-only connections; under WAL they read
 	// a committed snapshot while the writer works.
 	reader *sql.DB
 	now    func() time.Time
 
-	// The group committer (commit.go) owns the writer connection; the
-	// checkpointer (checkpoint.go) has its own.
+	// checkpointer is the background checkpoints' own connection
+	// (checkpoint.go).
 	checkpointer     *sql.DB
 	writes           chan *writeOp
 	closing          chan struct{}
