@@ -194,43 +194,58 @@ func (f *Followup) Tick(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// reachable tells whether the learner may be written to about a: the
-// follow-up purpose granted in its course and a confirmed address. It
-// returns the consent, the address, or why not.
-func (f *Followup) reachable(ctx context.Context, learner string, a *Activity) (*Consent, *ContactDetails, string, error) {
-	c, err := f.Store.CurrentConsent(ctx, learner, a.PlatformID, a.ContextID)
+// reach is whether the learner of a wave may be written to: the
+// follow-up purpose granted in the course of the wave's activity, and a
+// confirmed address.
+type reach struct {
+	activity *Activity
+	consent  *Consent
+	to       *ContactDetails
+	why      string // why not, as recorded; "" when the learner may be written to
+}
+
+// reachable loads the wave's activity and tells whether its learner may
+// be written to.
+func (f *Followup) reachable(ctx context.Context, w *FollowupWave) (*reach, error) {
+	a, err := f.Store.Activity(ctx, w.ActivityID)
+	if err != nil {
+		return nil, err
+	}
+	r := &reach{activity: a}
+	c, err := f.Store.CurrentConsent(ctx, w.Learner, a.PlatformID, a.ContextID)
 	if errors.Is(err, ErrNotFound) || (err == nil && !c.Granted(PurposeFollowup)) {
-		return nil, nil, "no follow-up consent", nil
+		r.why = "no follow-up consent"
+		return r, nil
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
-	d, err := f.contact(ctx, learner, a.PlatformID)
+	d, err := f.contact(ctx, w.Learner, a.PlatformID)
 	if errors.Is(err, ErrNotFound) || (err == nil && d.Email == "") {
-		return nil, nil, "no address", nil
+		r.why = "no address"
+		return r, nil
 	}
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
 	if !d.confirmed {
-		return nil, nil, "address not confirmed", nil
+		r.why = "address not confirmed"
+		return r, nil
 	}
-	return c, &d.ContactDetails, "", nil
+	r.consent, r.to = c, &d.ContactDetails
+	return r, nil
 }
 
 func (f *Followup) invite(ctx context.Context, w *FollowupWave, now, at time.Time) (bool, error) {
-	a, err := f.Store.Activity(ctx, w.ActivityID)
+	r, err := f.reachable(ctx, w)
 	if err != nil {
 		return false, err
 	}
-	_, _, why, err := f.reachable(ctx, w.Learner, a)
-	if err != nil {
-		return false, err
+	if r.why != "" {
+		f.Log.Info().Int64("wave", w.ID).Str("learner", w.Learner).Str("reason", r.why).Msg("follow-up wave skipped")
+		return false, f.Store.SkipFollowup(ctx, w.ID, r.why)
 	}
-	if why != "" {
-		f.Log.Info().Int64("wave", w.ID).Str("learner", w.Learner).Str("reason", why).Msg("follow-up wave skipped")
-		return false, f.Store.SkipFollowup(ctx, w.ID, why)
-	}
+	a := r.activity
 	wa, err := f.waveActivity(ctx, a, w.Wave)
 	if err != nil {
 		return false, err
@@ -256,20 +271,16 @@ func (f *Followup) invite(ctx context.Context, w *FollowupWave, now, at time.Tim
 }
 
 func (f *Followup) remind(ctx context.Context, w *FollowupWave, now, at time.Time) (bool, error) {
-	a, err := f.Store.Activity(ctx, w.ActivityID)
-	if err != nil {
-		return false, err
-	}
 	var item *OutboxItem
 	answered, err := f.answered(ctx, w)
 	if err != nil {
 		return false, err
 	}
-	_, _, why, err := f.reachable(ctx, w.Learner, a)
+	r, err := f.reachable(ctx, w)
 	if err != nil {
 		return false, err
 	}
-	if !answered && why == "" && w.InvitedAt != nil {
+	if !answered && r.why == "" && w.InvitedAt != nil {
 		if item, err = f.mailItem(w, "remind", at, w.InvitedAt.Add(f.LinkTTL)); err != nil {
 			return false, err
 		}

@@ -56,17 +56,14 @@ func (f *Followup) waveMail(ctx context.Context, job mailJob) (*Mail, error) {
 	if w.StoppedAt != nil {
 		return nil, Permanent(fmt.Errorf("%w: the learner unsubscribed", errNotWanted))
 	}
-	a, err := f.Store.Activity(ctx, w.ActivityID)
+	r, err := f.reachable(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	c, to, why, err := f.reachable(ctx, w.Learner, a)
-	if err != nil {
-		return nil, err
+	if r.why != "" {
+		return nil, Permanent(fmt.Errorf("%w: %s", errNotWanted, r.why))
 	}
-	if why != "" {
-		return nil, Permanent(fmt.Errorf("%w: %s", errNotWanted, why))
-	}
+	a, c, to := r.activity, r.consent, r.to
 	in, _, err := f.Surveys.Instrument(ctx, FollowupInstrumentID, 0)
 	if err != nil {
 		return nil, err
