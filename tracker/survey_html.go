@@ -34,23 +34,21 @@ func itemHTML(v *itemView, optional, choose string) template.HTML {
 	if !v.Required {
 		question += ` <span class="optional">(` + esc(optional) + `)</span>`
 	}
-	helpAndError := func(withID bool) { // the help line, then the error line
-		if v.Help != "" {
-			b.WriteString(`<p class="help"`)
+	// note writes a help or error line (none when text is empty), with
+	// the id the controls point to when withID, and ends the line.
+	note := func(class, suffix, text string, withID bool) {
+		if text != "" {
+			b.WriteString(`<p class="` + class + `"`)
 			if withID {
-				b.WriteString(` id="` + anchor + `-help"`)
+				b.WriteString(` id="` + anchor + suffix + `"`)
 			}
-			b.WriteString(">" + esc(v.Help) + "</p>")
+			b.WriteString(">" + esc(text) + "</p>")
 		}
 		b.WriteString("\n")
-		if v.Error != "" {
-			b.WriteString(`<p class="field-error"`)
-			if withID {
-				b.WriteString(` id="` + anchor + `-error"`)
-			}
-			b.WriteString(">" + esc(v.Error) + "</p>")
-		}
-		b.WriteString("\n")
+	}
+	helpAndError := func(withID bool) {
+		note("help", "-help", v.Help, withID)
+		note("field-error", "-error", v.Error, withID)
 	}
 	invalid := ""
 	if v.Error != "" {
