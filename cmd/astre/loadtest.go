@@ -26,6 +26,8 @@ type loadOptions struct {
 	followup     bool
 	serverPID    int
 	registerLink string
+	cpuprofile   string
+	platformNice int
 }
 
 // Bounds of a load test: it is a measuring tool for one's own server on
@@ -55,12 +57,25 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&o.instrument, "instrument", tracker.DefaultInstrumentID, "built-in instrument the survey flows answer: entry (the entry profile, 6 pages), exit (the exit evaluation, 3 pages), ...")
 	fs.BoolVar(&o.followup, "followup", false, "the survey flows' consent also grants the follow-up contact, which sends each learner a confirmation mail")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "process id of the server, to report its CPU time per flow and its memory (Linux /proc)")
+	fs.IntVar(&o.platformNice, "platform-nice", 19, "the fake platform signs id_tokens on its own thread at this nice value (1 to 19; Linux), so that its signing does not delay the learners' requests; 0: sign in the learners' goroutines")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the load test itself to this new file (off by default)")
 	fs.StringVar(&o.registerLink, "register-link", "", "one-time link from `astre platform register-link`; default: one made in --data-dir")
 	if err := parseFlags(fs, s, args); err != nil {
 		return err
 	}
 	if err := o.check(); err != nil {
 		return err
+	}
+	if o.cpuprofile != "" {
+		stop, err := startCPUProfile(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintln(stderr, "astre:", err)
+			}
+		}()
 	}
 	var survey *tracker.Instrument
 	if o.survey {
@@ -76,6 +91,14 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 
 	lms := ltitest.NewPlatform(ltitest.Moodle)
 	defer lms.Close()
+	if o.platformNice > 0 {
+		sg, err := startSigner(o.platformNice)
+		if err != nil {
+			return err
+		}
+		defer sg.stop()
+		lms.SignWith(sg.sign)
+	}
 	transport := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 2*o.concurrency + 4, // the default 2 would open a connection per request
@@ -130,7 +153,11 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 	if err := f.rec.writeSteps(stdout); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "(auth is the fake platform's own work, signing the id_token, on the load's CPU)")
+	if o.platformNice > 0 {
+		fmt.Fprintf(stdout, "(auth is the fake platform's own work: it signs each id_token on the load's CPU at nice %d, after the learners' requests)\n", o.platformNice)
+	} else {
+		fmt.Fprintln(stdout, "(auth is the fake platform's own work, signing the id_token, on the load's CPU)")
+	}
 	if selfAfter, err := readProc(os.Getpid()); err == nil && selfErr == nil {
 		fmt.Fprintf(stdout, "\nload generator CPU: %s (%.1f%% of one core)\n", (selfAfter.cpu - self.cpu).Round(time.Millisecond),
 			100*float64(selfAfter.cpu-self.cpu)/float64(elapsed))
@@ -168,6 +195,9 @@ func (o *loadOptions) check() error {
 	}
 	if o.duration <= 0 || o.duration > maxDuration {
 		return fmt.Errorf("--duration %s: want more than 0 and at most %s: %w", o.duration, maxDuration, errUsage)
+	}
+	if o.platformNice < 0 || o.platformNice > 19 {
+		return fmt.Errorf("--platform-nice %d: want 0 to 19: %w", o.platformNice, errUsage)
 	}
 	if o.serverPID < 0 {
 		return fmt.Errorf("--server-pid %d: %w", o.serverPID, errUsage)

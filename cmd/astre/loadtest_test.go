@@ -36,6 +36,7 @@ func TestLoadtest(t *testing.T) {
 		{"survey", []string{"--survey", "--register-link", link}},
 		{"survey exit", []string{"--survey", "--instrument", "exit"}},
 		{"launch", nil},
+		{"launch signing in place", []string{"--platform-nice", "0"}},
 		{"survey followup", []string{"--survey", "--instrument", "exit", "--followup"}}, // last: its mails may still be on their way
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +69,9 @@ func TestLoadtest(t *testing.T) {
 				}
 			}
 			if want := `consent with follow-up contact, 3 pages of "exit"`; tc.name == "survey followup" && !strings.Contains(report, want) {
+				t.Errorf("report lacks %q:\n%s", want, report)
+			}
+			if want := "at nice 19, after the learners' requests"; !strings.Contains(tc.name, "in place") && !strings.Contains(report, want) {
 				t.Errorf("report lacks %q:\n%s", want, report)
 			}
 			if want := `consent, 3 pages of "exit"`; tc.name == "survey exit" && !strings.Contains(report, want) {
@@ -122,6 +126,7 @@ func TestLoadtestRefuses(t *testing.T) {
 		{[]string{"--target", "http://example.org"}, "only runs against this machine"},
 		{[]string{"--target", "http://127.0.0.1:1", "--concurrency", "0"}, "--concurrency"},
 		{[]string{"--target", "http://127.0.0.1:1", "--duration", "2h"}, "--duration"},
+		{[]string{"--target", "http://127.0.0.1:1", "--platform-nice", "20"}, "--platform-nice"},
 		{[]string{"--target", "http://127.0.0.1:1"}, "no --register-link"},
 		{[]string{"--target", "http://127.0.0.1:1", "--survey", "--instrument", "nosuch"}, "--instrument"},
 	} {

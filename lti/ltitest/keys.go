@@ -197,7 +197,8 @@ func (p *Platform) Sign(claims map[string]any, o SignOptions) (string, error) {
 		return "", fmt.Errorf("ltitest: encode claims: %w", err)
 	}
 	input := b64(h) + "." + b64(c)
-	sig, err := signInput(alg, key, []byte(input))
+	var sig []byte
+	p.runSigning(func() { sig, err = signInput(alg, key, []byte(input)) })
 	if err != nil {
 		return "", err
 	}

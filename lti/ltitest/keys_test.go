@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -38,6 +39,23 @@ func TestLaunchTokenVerifiesWithServedJWKS(t *testing.T) {
 				t.Errorf("header = %v", header)
 			}
 		})
+	}
+}
+
+// TestSignWith checks that a launch's token is signed by the function
+// SignWith gave, and still verifies.
+func TestSignWith(t *testing.T) {
+	p := NewPlatform(Moodle)
+	defer p.Close()
+	var calls atomic.Int32 // the platform's handler signs, on its own goroutine
+	p.SignWith(func(sign func()) { calls.Add(1); sign() })
+	st := newStubTool(t, p)
+	launch(t, p, st, LaunchOptions{})
+	if n := calls.Load(); n != 1 {
+		t.Errorf("SignWith's function ran %d times for one launch, want 1", n)
+	}
+	if err := verify(t, p, st.lastLaunch(t).idToken); err != nil {
+		t.Fatalf("verify: %v", err)
 	}
 }
 

@@ -84,6 +84,22 @@ type Platform struct {
 	roster      rosterState
 	dynreg      dynregState
 	course      *Course // the course page, set by SetCourse
+
+	signRun func(sign func()) // runs each token's signing; nil: in place
+}
+
+// SignWith makes the platform hand each token's signing, the costly part
+// of a launch on its side, to run (which must call sign before it
+// returns). The load command uses it to sign at a lower priority than the
+// learners' requests. Set it before the platform's first launch.
+func (p *Platform) SignWith(run func(sign func())) { p.signRun = run }
+
+func (p *Platform) runSigning(sign func()) {
+	if p.signRun == nil {
+		sign()
+		return
+	}
+	p.signRun(sign)
 }
 
 // paths are the profile's endpoint paths on the fake's host.
