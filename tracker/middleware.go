@@ -87,7 +87,7 @@ func (s *Server) requireLaunch(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), ctxLaunchSession, sess)
 		ctx = context.WithValue(ctx, ctxLaunchContext, lc)
 		ctx = context.WithValue(ctx, ctxLaunchID, id)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(WithNewestVersions(ctx)))
 		return nil
 	})
 }

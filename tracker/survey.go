@@ -74,7 +74,7 @@ func (s *Surveys) InstallBuiltins(ctx context.Context) error {
 // hash of its definition.
 func (s *Surveys) Instrument(ctx context.Context, id string, version int) (*Instrument, string, error) {
 	if version == 0 { // the store says which version is newest; the cache may hold it
-		newest, err := s.Store.NewestVersion(ctx, id)
+		newest, err := s.newestVersion(ctx, id)
 		if err != nil {
 			return nil, "", fmt.Errorf("instrument %s: %w", id, err)
 		}
@@ -99,6 +99,44 @@ func (s *Surveys) Instrument(ctx context.Context, id string, version int) (*Inst
 	v := &versioned{in: in, hash: hex.EncodeToString(sum[:])}
 	s.parsed.Store(key, v)
 	return in, v.hash, nil
+}
+
+// newestVersion asks the store for the newest version of an instrument,
+// once per request when ctx carries WithNewestVersions.
+func (s *Surveys) newestVersion(ctx context.Context, id string) (int, error) {
+	seen, _ := ctx.Value(ctxNewestVersions).(*newestVersions)
+	if seen == nil {
+		return s.Store.NewestVersion(ctx, id)
+	}
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	if v, ok := seen.byID[id]; ok {
+		return v, nil
+	}
+	v, err := s.Store.NewestVersion(ctx, id)
+	if err == nil {
+		seen.byID[id] = v
+	}
+	return v, err
+}
+
+// newestVersions are the newest instrument versions one request has read.
+type newestVersions struct {
+	mu   sync.Mutex
+	byID map[string]int
+}
+
+type newestVersionsKey struct{}
+
+var ctxNewestVersions newestVersionsKey
+
+// WithNewestVersions makes Instrument read each instrument's newest
+// version once for the life of ctx, a request's: its pages then ask the
+// store once instead of at every step (the consent check, the form, the
+// new response), and the whole request works with one version even if a
+// newer one is published meanwhile.
+func WithNewestVersions(ctx context.Context) context.Context {
+	return context.WithValue(ctx, ctxNewestVersions, &newestVersions{byID: map[string]int{}})
 }
 
 // Place identifies a learner in one activity of one course.
@@ -511,6 +549,11 @@ func (s *Surveys) AddCustom(ctx context.Context, data []byte) (*Instrument, bool
 	err = s.Store.SaveInstrument(ctx, &StoredInstrument{ID: in.ID, Version: in.Version, Definition: def, CreatedAt: s.Now().UTC()})
 	if err != nil {
 		return nil, false, fmt.Errorf("store instrument %s v%d: %w", in.ID, in.Version, err)
+	}
+	if seen, _ := ctx.Value(ctxNewestVersions).(*newestVersions); seen != nil {
+		seen.mu.Lock()
+		delete(seen.byID, in.ID) // the rest of the request sees the new version
+		seen.mu.Unlock()
 	}
 	return in, true, nil
 }
