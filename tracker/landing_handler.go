@@ -35,7 +35,7 @@ func (s *Server) launchPage(r *http.Request) Page {
 // teaching roles see the activity's setup.
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	lc := launchContextFrom(r)
-	if !lc.Teaching() && !lc.Anonymous && lc.MessageType == lti.MessageResourceLink {
+	if lc.answersSurveys() {
 		return s.learnerNext(w, r)
 	}
 	if lc.Teaching() && lc.MessageType == lti.MessageDeepLinkingRequest {

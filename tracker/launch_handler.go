@@ -125,7 +125,18 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) error {
 		p.Title = p.T("storage.title")
 		return s.Render.Render(w, http.StatusOK, "storage", p)
 	}
-	http.Redirect(w, r, s.launchURL(res.LaunchID, "/"), http.StatusSeeOther)
+	// A learner goes straight to their page, one round trip less on a slow
+	// connection. Should that fail, the launch still stands: the landing
+	// page, which can be reloaded, works it out again.
+	next := "/"
+	if res.Context.answersSurveys() {
+		if step, err := s.learnerStep(withLaunch(r, res.LaunchID, res.Session, &res.Context)); err == nil {
+			next = step
+		} else {
+			hlog.FromRequest(r).Error().Err(err).Str("event", "launch").Msg("learner's page not found; sent to the landing page")
+		}
+	}
+	http.Redirect(w, r, s.launchURL(res.LaunchID, next), http.StatusSeeOther)
 	return nil
 }
 

@@ -84,6 +84,12 @@ func (lc *LaunchContext) Teaching() bool {
 	return lc.Role == RoleInstructor || lc.Role == RoleAdministrator
 }
 
+// answersSurveys reports whether the launch opens the learner's pages:
+// a learner with a user id (not an anonymous launch) in a resource link.
+func (lc *LaunchContext) answersSurveys() bool {
+	return !lc.Teaching() && !lc.Anonymous && lc.MessageType == lti.MessageResourceLink
+}
+
 // ContactDetails are what a sealed contact holds.
 type ContactDetails struct {
 	Name  string `json:"name,omitempty"`

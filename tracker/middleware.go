@@ -84,12 +84,18 @@ func (s *Server) requireLaunch(next http.Handler) http.Handler {
 		if err != nil {
 			return err
 		}
-		ctx := context.WithValue(r.Context(), ctxLaunchSession, sess)
-		ctx = context.WithValue(ctx, ctxLaunchContext, lc)
-		ctx = context.WithValue(ctx, ctxLaunchID, id)
-		next.ServeHTTP(w, r.WithContext(WithNewestVersions(ctx)))
+		next.ServeHTTP(w, withLaunch(r, id, sess, lc))
 		return nil
 	})
+}
+
+// withLaunch gives r its launch: the id, the session and its context,
+// and a memo of the instruments' newest versions for the request.
+func withLaunch(r *http.Request, id string, sess *LaunchSession, lc *LaunchContext) *http.Request {
+	ctx := context.WithValue(r.Context(), ctxLaunchSession, sess)
+	ctx = context.WithValue(ctx, ctxLaunchContext, lc)
+	ctx = context.WithValue(ctx, ctxLaunchID, id)
+	return r.WithContext(WithNewestVersions(ctx))
 }
 
 // requireCSRF refuses an unsafe request whose csrf form field does not

@@ -33,13 +33,24 @@ func (s *Server) standing(r *http.Request) (*standing, error) {
 // learnerNext sends a learner where the flow stands: the consent form,
 // the survey page to resume, or the final page.
 func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.standing(r)
+	next, err := s.learnerStep(r)
 	if err != nil {
 		return err
 	}
-	// The "opened the activity" step of the report's funnel.
+	http.Redirect(w, r, s.launchURL(launchIDFrom(r), next), http.StatusSeeOther)
+	return nil
+}
+
+// learnerStep is the path of the page where the learner of r stands:
+// /consent, /survey or /done. It records that the learner opened the
+// activity, the first step of the report's funnel.
+func (s *Server) learnerStep(r *http.Request) (string, error) {
+	st, err := s.standing(r)
+	if err != nil {
+		return "", err
+	}
 	if err := s.Store.SeeLearner(r.Context(), st.activity.ID, st.place.Learner, s.Surveys.Now().UTC()); err != nil {
-		return err
+		return "", err
 	}
 	next := "/survey"
 	switch {
@@ -50,14 +61,13 @@ func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request) error {
 	default:
 		sv, err := s.Surveys.Survey(r.Context(), st.place, st.activity, st.consent)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if sv.Done() {
 			next = "/done"
 		}
 	}
-	http.Redirect(w, r, s.launchURL(launchIDFrom(r), next), http.StatusSeeOther)
-	return nil
+	return next, nil
 }
 
 // consentPage is templates/consent.html.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astre-lti/astre/lti"
 	"github.com/astre-lti/astre/lti/ltitest"
 	"github.com/astre-lti/astre/tracker"
 )
@@ -518,5 +519,45 @@ func TestChangingTheSurveysConsent(t *testing.T) {
 	}
 	if withdrawn == 0 {
 		t.Error("no proof kept that the earlier consent was withdrawn")
+	}
+}
+
+// TestLaunchGoesToTheLearnersPage checks that a learner's launch redirects
+// straight to the page where the learner stands, without a stop at the
+// landing page, and that an instructor's still lands there.
+func TestLaunchGoesToTheLearnersPage(t *testing.T) {
+	h := newHarness(t, ltitest.Moodle)
+	ctx := context.Background()
+	launchTo := func(opts ltitest.LaunchOptions) string {
+		t.Helper()
+		b := ltitest.NewBrowser()
+		authURL, _, err := b.InitiateLogin(ctx, h.lms, opts)
+		if err != nil || authURL == nil {
+			t.Fatalf("login: %v", err)
+		}
+		form, err := b.Authorize(ctx, authURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := b.PostForm(ctx, form.Action, form.Fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("launch: got %d (%s)", resp.StatusCode, h.lastReason())
+		}
+		return resp.Header.Get("Location")
+	}
+	if loc := launchTo(ltitest.LaunchOptions{}); !regexp.MustCompile(`/s/[^/]+/consent$`).MatchString(loc) {
+		t.Errorf("first launch of a learner redirects to %s, want the consent form", loc)
+	}
+	l, _, body := launchLearner(t, h, ltitest.NewBrowser(), ltitest.LaunchOptions{})
+	l.consent(body)
+	if loc := launchTo(ltitest.LaunchOptions{}); !regexp.MustCompile(`/s/[^/]+/survey$`).MatchString(loc) {
+		t.Errorf("launch after consent redirects to %s, want the survey", loc)
+	}
+	if loc := launchTo(ltitest.LaunchOptions{UserID: "teacher", Roles: []string{lti.RoleInstructor}}); !regexp.MustCompile(`/s/[^/]+/$`).MatchString(loc) {
+		t.Errorf("an instructor's launch redirects to %s, want the landing page", loc)
 	}
 }
