@@ -83,7 +83,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, kinds []string, owner string, now
 				attempts = attempts + 1, updated_at = ?
 			WHERE id IN (SELECT id FROM outbox
 				WHERE status = ? AND next_at <= ? AND (lease_until <= ? OR lease_owner = ?)
-				AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+				AND kind IN (`+placeholders("?", len(kinds))+`)
 				ORDER BY next_at, id LIMIT ?)
 			RETURNING `+outboxColumns, args...)
 		if err != nil {

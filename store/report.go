@@ -97,7 +97,7 @@ func (db *DB) ReportResponses(ctx context.Context, f tracker.ReportFilter, fn fu
 	where, args := reportWhere(f, "l.started_at", true)
 	join := "LEFT JOIN answers ans ON ans.response_id = l.id"
 	if f.Items != nil {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Items)), ", ")
+		marks := placeholders("?", len(f.Items))
 		if len(f.Items) == 0 {
 			marks = "NULL"
 		}

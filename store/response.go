@@ -55,10 +55,8 @@ func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []s
 		if err != nil {
 			return err
 		}
-		for _, item := range itemIDs {
-			if err := saveAnswer(ctx, tx, id, item, values, millis(updated)); err != nil {
-				return fmt.Errorf("item %s: %w", item, err)
-			}
+		if err := saveAnswers(ctx, tx, id, itemIDs, values, millis(updated)); err != nil {
+			return err
 		}
 		return enqueueAll(ctx, tx, out, db.now)
 	})
@@ -70,19 +68,42 @@ func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []s
 	return nil
 }
 
-// saveAnswer upserts the answer to item when values has one, else deletes it.
-func saveAnswer(ctx context.Context, tx *sql.Tx, responseID int64, item string, values map[string]string, updated int64) error {
-	value, ok := values[item]
-	if !ok {
-		_, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE response_id = ? AND item_id = ?`, responseID, item)
-		return err
+// answerRowsPerStatement bounds the rows of one statement of saveAnswers,
+// far below any database's limit on bound values (4 per row).
+const answerRowsPerStatement = 100
+
+// saveAnswers upserts the answer to each of items that values has and
+// deletes the others' stored answers, in one statement of each kind per
+// up to answerRowsPerStatement items: a page's answers were one statement
+// per item, a fifth of a survey page's write.
+func saveAnswers(ctx context.Context, tx *sql.Tx, responseID int64, items []string, values map[string]string, updated int64) error {
+	var upsert, remove []any
+	for _, item := range items {
+		if value, ok := values[item]; ok {
+			upsert = append(upsert, responseID, item, value, updated)
+		} else {
+			remove = append(remove, item)
+		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO answers (response_id, item_id, value, updated_at)
-		VALUES (?, ?, ?, ?)
-		ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value,
-			updated_at = excluded.updated_at`,
-		responseID, item, value, updated)
-	return err
+	for len(upsert) > 0 {
+		n := min(len(upsert)/4, answerRowsPerStatement)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO answers (response_id, item_id, value, updated_at)
+			VALUES `+placeholders("(?, ?, ?, ?)", n)+`
+			ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value,
+				updated_at = excluded.updated_at`, upsert[:4*n]...); err != nil {
+			return fmt.Errorf("answers: %w", err)
+		}
+		upsert = upsert[4*n:]
+	}
+	for len(remove) > 0 {
+		n := min(len(remove), answerRowsPerStatement)
+		args := append([]any{responseID}, remove[:n]...)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM answers WHERE response_id = ? AND item_id IN (`+placeholders("?", n)+`)`, args...); err != nil {
+			return fmt.Errorf("answers removed: %w", err)
+		}
+		remove = remove[n:]
+	}
+	return nil
 }
 
 const responseColumns = `r.id, r.learner, r.activity_id, r.instrument_id, r.instrument_version,

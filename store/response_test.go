@@ -125,6 +125,37 @@ func TestSaveResponsePartialItems(t *testing.T) {
 	}
 }
 
+// TestSaveResponseManyItems saves more items than one statement takes,
+// then clears two items in three and changes the others, so both the
+// upserts and the deletes span several statements.
+func TestSaveResponseManyItems(t *testing.T) {
+	db := newDB(t)
+	p := addPlatform(t, db, "https://lms.example", "c1")
+	a := addActivity(t, db, p.ID, "course1", "link1")
+	const n = 2*answerRowsPerStatement + 37
+	items := make([]string, n)
+	r := response("L1", a.ID)
+	r.Answers = map[string]tracker.Answer{}
+	for i := range items {
+		items[i] = fmt.Sprintf("q%d", i)
+		r.Answers[items[i]] = tracker.Answer{Text: fmt.Sprint(i)}
+	}
+	saveResponse(t, db, r, items...)
+	assertEqual(t, "answers after the first save", loadResponse(t, db, "L1", a.ID).Answers, r.Answers)
+
+	want := map[string]tracker.Answer{}
+	for i, item := range items {
+		if i%3 != 0 {
+			delete(r.Answers, item)
+			continue
+		}
+		r.Answers[item] = tracker.Answer{Text: fmt.Sprint(i * 10)}
+		want[item] = r.Answers[item]
+	}
+	saveResponse(t, db, r, items...)
+	assertEqual(t, "answers after clearing two in three", loadResponse(t, db, "L1", a.ID).Answers, want)
+}
+
 // TestSaveResponseConcurrent saves one page of one response from 20
 // goroutines at once, each with its own answers; odd ones leave q3 empty.
 // The rule: one response row, and its answers, page and time are exactly
