@@ -30,6 +30,11 @@ func TestGroupCommitKeepsEachWriteApart(t *testing.T) {
 		return tracker.UsedNonce{Issuer: p.Issuer, Nonce: n, ExpiresAt: exp}
 	}
 
+	const writers = 30
+	for i := range writers {
+		saveLogin(t, db, fmt.Sprint("s", i))
+	}
+
 	started, release := make(chan struct{}), make(chan struct{})
 	held := make(chan error, 1)
 	go func() {
@@ -42,7 +47,6 @@ func TestGroupCommitKeepsEachWriteApart(t *testing.T) {
 	}()
 	<-started
 
-	const writers = 30
 	errs := make([]error, writers)
 	var panicked any
 	var wg sync.WaitGroup
@@ -52,7 +56,7 @@ func TestGroupCommitKeepsEachWriteApart(t *testing.T) {
 			if i%2 == 1 {
 				n = "held" // used by the held write, committed before
 			}
-			errs[i] = db.StartLaunch(ctx, nonce(n), launchSession(fmt.Sprint("l", i), p.ID, exp))
+			errs[i] = db.StartLaunch(ctx, fmt.Sprint("s", i), t0, nonce(n), launchSession(fmt.Sprint("l", i), p.ID, exp))
 		})
 	}
 	wg.Go(func() {

@@ -50,6 +50,27 @@ func (db *DB) ConsumeLogin(ctx context.Context, stateHash string, now time.Time)
 	return l, nil
 }
 
+// Login reads the login state for a launch without using it. Its errors
+// are ConsumeLogin's: ErrNotFound, ErrReplayed, ErrExpired (the last two
+// with the state filled in).
+func (db *DB) Login(ctx context.Context, stateHash string, now time.Time) (*tracker.LoginState, error) {
+	l, err := scanLogin(db.reader.QueryRowContext(ctx, `SELECT `+loginColumns+`
+		FROM login_states WHERE state_hash = ?`, stateHash))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = tracker.ErrNotFound
+	case err != nil:
+	case l.UsedAt != nil:
+		err = tracker.ErrReplayed
+	case !now.Before(l.ExpiresAt):
+		err = tracker.ErrExpired
+	}
+	if err != nil {
+		return l, fmt.Errorf("login state: %w", err)
+	}
+	return l, nil
+}
+
 // consumeLogin claims the state with one conditional UPDATE: of two
 // concurrent calls only one can see used_at IS NULL. When nothing was
 // claimed, a second read says why.

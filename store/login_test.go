@@ -166,12 +166,77 @@ func TestStartLaunchNonce(t *testing.T) {
 		{"https://a.example", "n2", nil},
 	}
 	for i, s := range steps {
-		err := db.StartLaunch(ctx, tracker.UsedNonce{Issuer: s.issuer, Nonce: s.nonce, ExpiresAt: exp}, launchSession(fmt.Sprint("l", i), p.ID, exp))
+		state := saveLogin(t, db, fmt.Sprint("s", i)).StateHash
+		err := db.StartLaunch(ctx, state, t0, tracker.UsedNonce{Issuer: s.issuer, Nonce: s.nonce, ExpiresAt: exp}, launchSession(fmt.Sprint("l", i), p.ID, exp))
 		assertErr(t, fmt.Sprintf("step %d StartLaunch(%s, %s)", i, s.issuer, s.nonce), err, s.want)
 		_, err = db.Launch(ctx, fmt.Sprint("l", i), t0)
 		if s.want == nil && err != nil || s.want != nil && !errors.Is(err, tracker.ErrNotFound) {
 			t.Errorf("step %d: session after StartLaunch: %v (a replayed nonce must leave none)", i, err)
 		}
+		// The state is used with the launch, and only then.
+		_, err = db.Login(ctx, state, t0)
+		if s.want == nil && !errors.Is(err, tracker.ErrReplayed) || s.want != nil && err != nil {
+			t.Errorf("step %d: login state after StartLaunch: %v", i, err)
+		}
+	}
+}
+
+// TestStartLaunchState checks that a launch needs a usable login state
+// and that a refused one changes nothing.
+func TestStartLaunchState(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	p := addPlatform(t, db, "https://a.example", "c1", "d1")
+	exp := t0.Add(time.Hour)
+	saveLogin(t, db, "used")
+	if _, err := db.ConsumeLogin(ctx, "used", t0); err != nil {
+		t.Fatal(err)
+	}
+	saveLogin(t, db, "late")
+	for i, tc := range []struct {
+		state string
+		at    time.Time
+		want  error
+	}{
+		{"unknown", t0, tracker.ErrNotFound},
+		{"used", t0, tracker.ErrReplayed},
+		{"late", t0.Add(10 * time.Minute), tracker.ErrExpired},
+	} {
+		n := tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: exp}
+		err := db.StartLaunch(ctx, tc.state, tc.at, n, launchSession(fmt.Sprint("l", i), p.ID, exp))
+		assertErr(t, "StartLaunch with state "+tc.state, err, tracker.ErrLoginState)
+		assertErr(t, "StartLaunch with state "+tc.state, err, tc.want)
+		if _, err := db.Launch(ctx, fmt.Sprint("l", i), t0); !errors.Is(err, tracker.ErrNotFound) {
+			t.Errorf("state %s: session after a refused StartLaunch: %v", tc.state, err)
+		}
+		// The nonce was not recorded: a launch with a good state may use it.
+		saveLogin(t, db, fmt.Sprint("good", i))
+		if err := db.StartLaunch(ctx, fmt.Sprint("good", i), t0, n, launchSession(fmt.Sprint("g", i), p.ID, exp)); err != nil {
+			t.Errorf("state %s: the nonce was kept by a refused StartLaunch: %v", tc.state, err)
+		}
+	}
+}
+
+// TestStartLaunchStateConcurrent starts 20 launches on one login state,
+// each with its own nonce: one session, and the others refused.
+func TestStartLaunchStateConcurrent(t *testing.T) {
+	db := newDB(t)
+	p := addPlatform(t, db, "https://a.example", "c1", "d1")
+	saveLogin(t, db, "s1")
+	const callers = 20
+	var n atomic.Int64
+	ok, replayed := race(t, callers, func() error {
+		i := n.Add(1)
+		err := db.StartLaunch(context.Background(), "s1", t0,
+			tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: t0.Add(time.Hour)},
+			launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour)))
+		if err != nil && !errors.Is(err, tracker.ErrLoginState) {
+			t.Errorf("got %v, want nil or ErrLoginState", err)
+		}
+		return err
+	})
+	if ok != 1 || replayed != callers-1 {
+		t.Errorf("successes got %d, replays got %d; want 1 and %d", ok, replayed, callers-1)
 	}
 }
 
@@ -180,9 +245,13 @@ func TestStartLaunchNonceConcurrent(t *testing.T) {
 	p := addPlatform(t, db, "https://a.example", "c1", "d1")
 	const callers = 20
 	var n atomic.Int64
+	for i := range callers {
+		saveLogin(t, db, fmt.Sprint("s", i+1))
+	}
 	ok, replayed := race(t, callers, func() error {
-		s := launchSession(fmt.Sprint("l", n.Add(1)), p.ID, t0.Add(time.Hour))
-		return db.StartLaunch(context.Background(), tracker.UsedNonce{Issuer: "https://a.example", Nonce: "n1", ExpiresAt: t0.Add(time.Hour)}, s)
+		i := n.Add(1)
+		s := launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour))
+		return db.StartLaunch(context.Background(), fmt.Sprint("s", i), t0, tracker.UsedNonce{Issuer: "https://a.example", Nonce: "n1", ExpiresAt: t0.Add(time.Hour)}, s)
 	})
 	if ok != 1 || replayed != callers-1 {
 		t.Errorf("successes got %d, replays got %d; want 1 and %d", ok, replayed, callers-1)

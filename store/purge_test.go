@@ -20,7 +20,7 @@ func TestPurgeExpired(t *testing.T) {
 		id := fmt.Sprint(i)
 		steps := []error{
 			db.SaveLogin(ctx, loginState("s"+id, p.ID, t0, exp)),
-			db.StartLaunch(ctx, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n" + id, ExpiresAt: exp}, launchSession("l"+id, p.ID, exp)),
+			db.StartLaunch(ctx, "s"+id, t0, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n" + id, ExpiresAt: exp}, launchSession("l"+id, p.ID, exp)),
 			db.SaveBrowserSession(ctx, &tracker.BrowserSession{ID: "b" + id, Name: "n", ExpiresAt: exp}),
 			db.AddRegistrationLink(ctx, &tracker.RegistrationLink{TokenHash: "r" + id, CreatedAt: t0, ExpiresAt: exp}),
 		}
@@ -53,10 +53,12 @@ func TestPurgeExpired(t *testing.T) {
 	if _, err := db.BrowserSession(ctx, "b2", now); err != nil {
 		t.Errorf("live browser session after purge: got %v, want nil", err)
 	}
-	if _, err := db.ConsumeLogin(ctx, "s2", now); err != nil {
-		t.Errorf("live login state after purge: got %v, want nil", err)
+	_, err = db.Login(ctx, "s2", now) // kept, and used by its launch
+	assertErr(t, "live login state after purge", err, tracker.ErrReplayed)
+	if err := db.SaveLogin(ctx, loginState("s9", p.ID, now, now.Add(time.Hour))); err != nil {
+		t.Fatal(err)
 	}
-	err = db.StartLaunch(ctx, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n2", ExpiresAt: now.Add(time.Hour)}, launchSession("l9", p.ID, now.Add(time.Hour)))
+	err = db.StartLaunch(ctx, "s9", now, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n2", ExpiresAt: now.Add(time.Hour)}, launchSession("l9", p.ID, now.Add(time.Hour)))
 	assertErr(t, "live nonce after purge", err, tracker.ErrReplayed)
 
 	n, err = db.PurgeExpired(ctx, now)

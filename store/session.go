@@ -76,12 +76,18 @@ func (db *DB) SaveLaunch(ctx context.Context, s *tracker.LaunchSession) error {
 	return nil
 }
 
-// StartLaunch records the launch's nonce as used and inserts its session
-// in one transaction, one commit instead of two on every launch.
-// ErrReplayed when the nonce was recorded before; then no session is kept.
-func (db *DB) StartLaunch(ctx context.Context, n tracker.UsedNonce, s *tracker.LaunchSession) error {
+// StartLaunch uses the login state, records the launch's nonce as used
+// and inserts its session in one transaction: a launch that is accepted
+// costs one commit. ErrLoginState wrapping ConsumeLogin's error when the
+// state cannot be used (another launch used it meanwhile), ErrReplayed
+// when the nonce was recorded before; either way nothing is kept and the
+// state stays as it was.
+func (db *DB) StartLaunch(ctx context.Context, stateHash string, now time.Time, n tracker.UsedNonce, s *tracker.LaunchSession) error {
 	created := stamp(s.CreatedAt, db.now)
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := consumeLogin(ctx, tx, stateHash, now); err != nil {
+			return fmt.Errorf("%w: %w", tracker.ErrLoginState, err)
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO used_nonces (issuer, nonce, expires_at) VALUES (?, ?, ?)`,
 			n.Issuer, n.Nonce, millis(n.ExpiresAt))
 		if err != nil {
@@ -89,10 +95,12 @@ func (db *DB) StartLaunch(ctx context.Context, n tracker.UsedNonce, s *tracker.L
 		}
 		return saveLaunch(ctx, tx, s, created)
 	})
-	if errors.Is(err, tracker.ErrConflict) {
+	switch {
+	case errors.Is(err, tracker.ErrLoginState):
+		return fmt.Errorf("start launch: %w", err)
+	case errors.Is(err, tracker.ErrConflict):
 		return fmt.Errorf("use nonce for %s: %w", n.Issuer, tracker.ErrReplayed)
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("start launch for platform %d: %w", s.PlatformID, err)
 	}
 	s.CreatedAt = created

@@ -131,21 +131,31 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 		return nil, &Refusal{Err: lti.Errorf(lti.ReasonMissingParam, "launch has no state")}
 	}
 	now := l.Now().UTC()
-	login, err := l.Store.ConsumeLogin(ctx, hashHex(in.State), now)
+	stateHash := hashHex(in.State)
+	login, err := l.Store.Login(ctx, stateHash, now)
 	if err != nil {
 		return nil, stateRefusal(err, login)
 	}
+	// An accepted launch uses the state in the same transaction as its
+	// nonce and session; a refused one uses it up here, so that the
+	// state serves one attempt either way.
 	refuse := func(err error) error {
-		return &Refusal{Err: asLTIError(err, lti.ReasonBadClaim), Issuer: login.Issuer, ClientID: login.ClientID, DeploymentID: login.DeploymentID}
+		r := &Refusal{Err: asLTIError(err, lti.ReasonBadClaim), Issuer: login.Issuer, ClientID: login.ClientID, DeploymentID: login.DeploymentID}
+		if _, err := l.Store.ConsumeLogin(ctx, stateHash, now); err != nil && !errors.Is(err, ErrReplayed) && !errors.Is(err, ErrExpired) {
+			return fmt.Errorf("refused launch (%s): use up its login state: %w", r.Err.Reason, err)
+		}
+		return r
 	}
 	if in.Error != "" {
 		return nil, refuse(lti.Errorf(lti.ReasonPlatformError, "platform answered %q: %.200s", in.Error, in.ErrorDescription))
 	}
 	bound := in.Binding != "" && hashHex(in.Binding) == login.BindingHash
 	if !bound && (in.Binding != "" || login.StorageTarget == "") {
-		r := refuse(lti.Errorf(lti.ReasonStateUnbound, "the login state is not bound to this browser")).(*Refusal)
-		r.RestartURL = restartURL(l.BaseURL, login)
-		return nil, r
+		err := refuse(lti.Errorf(lti.ReasonStateUnbound, "the login state is not bound to this browser"))
+		if r, ok := err.(*Refusal); ok {
+			r.RestartURL = restartURL(l.BaseURL, login)
+		}
+		return nil, err
 	}
 	if in.IDToken == "" {
 		return nil, refuse(lti.Errorf(lti.ReasonMissingParam, "launch has no id_token"))
@@ -194,11 +204,14 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 		CSRFToken: lti.RandomToken(), BindingHash: login.BindingHash, Bound: bound,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
-	// The nonce is used and the session stored at once. Nonces stay
-	// recorded until the token could no longer pass anyway.
+	// The state and the nonce are used and the session stored at once.
+	// Nonces stay recorded until the token could no longer pass anyway.
 	used := UsedNonce{Issuer: launch.Issuer, Nonce: launch.Nonce, ExpiresAt: launch.ExpiresAt.Add(l.Validator.Leeway + time.Minute)}
-	err = l.Store.StartLaunch(ctx, used, res.Session)
-	if errors.Is(err, ErrReplayed) {
+	err = l.Store.StartLaunch(ctx, stateHash, now, used, res.Session)
+	switch {
+	case errors.Is(err, ErrLoginState): // another launch used it since it was read
+		return nil, stateRefusal(err, login)
+	case errors.Is(err, ErrReplayed):
 		return nil, refuse(lti.Errorf(lti.ReasonNonceReplayed, "nonce was used before"))
 	}
 	if err != nil {

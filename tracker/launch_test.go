@@ -277,6 +277,22 @@ func TestStateRejections(t *testing.T) {
 		}
 	})
 
+	t.Run("refused launch uses up its state", func(t *testing.T) {
+		h := newHarness(t, ltitest.Moodle)
+		b := ltitest.NewBrowser()
+		f := form(t, b, h, ltitest.LaunchOptions{})
+		good := f.Fields.Get("id_token")
+		f.Fields.Set("id_token", good[:len(good)-8]+"AAAAAAAA") // the signature's end changed
+		resp := mustPost(t, b, f.Action, f.Fields)
+		refused(t, h, resp, http.StatusUnauthorized, lti.ReasonBadSignature)
+		f.Fields.Set("id_token", good)
+		resp = mustPost(t, b, f.Action, f.Fields)
+		refused(t, h, resp, http.StatusUnauthorized, lti.ReasonStateReplayed)
+		if h.launches() != 0 {
+			t.Errorf("got %d sessions, want none", h.launches())
+		}
+	})
+
 	t.Run("token of one login with the state of another", func(t *testing.T) {
 		h := newHarness(t, ltitest.Moodle)
 		b := ltitest.NewBrowser()
@@ -420,6 +436,11 @@ func TestNonceReplayRefused(t *testing.T) {
 	}
 	if n := h.launches(); n != 1 {
 		t.Errorf("got %d sessions, want only the first launch's", n)
+	}
+	// Refused for its nonce, the launch still used up its state.
+	_, err = h.srv.Launcher.Complete(ctx, tracker.LaunchInput{IDToken: f.Fields.Get("id_token"), State: state, Binding: binding})
+	if got := lti.ReasonOf(err); got != lti.ReasonStateReplayed {
+		t.Errorf("the same state again: got %v, want state_replayed", err)
 	}
 }
 

@@ -19,6 +19,9 @@ var (
 	ErrReplayed = errors.New("replayed")
 	// ErrExpired is returned when a stored value exists but its lifetime is over.
 	ErrExpired = errors.New("expired")
+	// ErrLoginState wraps why a launch could not use its login state
+	// (ErrNotFound, ErrReplayed or ErrExpired), to tell it from the nonce's.
+	ErrLoginState = errors.New("login state not usable")
 )
 
 // Platform is an LTI 1.3 platform registration: one (issuer, client_id) pair
@@ -137,14 +140,18 @@ type Store interface {
 
 	// SaveLogin stores a new login state.
 	SaveLogin(ctx context.Context, l *LoginState) error
-	// ConsumeLogin marks the login state used and returns it. ErrNotFound
-	// when unknown, ErrReplayed when already used, ErrExpired when past
+	// Login reads a login state without using it. ErrNotFound when
+	// unknown, ErrReplayed when already used, ErrExpired when past
 	// ExpiresAt; in the last two cases the returned state is still filled in.
+	Login(ctx context.Context, stateHash string, now time.Time) (*LoginState, error)
+	// ConsumeLogin marks the login state used and returns it, with Login's
+	// errors.
 	ConsumeLogin(ctx context.Context, stateHash string, now time.Time) (*LoginState, error)
-	// StartLaunch records a launch's nonce as used and inserts its session,
-	// in one transaction. ErrReplayed when the nonce was used before, and
-	// then no session is stored.
-	StartLaunch(ctx context.Context, n UsedNonce, s *LaunchSession) error
+	// StartLaunch uses the login state, records the launch's nonce as used
+	// and inserts its session, in one transaction. ErrLoginState wrapping
+	// Login's error when the state cannot be used, ErrReplayed when the
+	// nonce was used before; either way nothing changes.
+	StartLaunch(ctx context.Context, stateHash string, now time.Time, n UsedNonce, s *LaunchSession) error
 
 	// SaveBrowserSession inserts or replaces a browser session.
 	SaveBrowserSession(ctx context.Context, s *BrowserSession) error
