@@ -120,6 +120,20 @@ func (s *Surveys) newestVersion(ctx context.Context, id string) (int, error) {
 	return v, err
 }
 
+// sawNewest remembers for the rest of the request a newest version read
+// along with other rows, unless the request has one already.
+func (s *Surveys) sawNewest(ctx context.Context, id string, version int) {
+	seen, _ := ctx.Value(ctxNewestVersions).(*newestVersions)
+	if seen == nil {
+		return
+	}
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	if _, ok := seen.byID[id]; !ok {
+		seen.byID[id] = version
+	}
+}
+
 // newestVersions are the newest instrument versions one request has read.
 type newestVersions struct {
 	mu   sync.Mutex
@@ -185,18 +199,46 @@ func (a *Activity) Open(now time.Time) bool {
 // whether the consent form must be shown: never answered, withdrawn, or
 // answered under an older version of the text.
 func (s *Surveys) ConsentNeeded(ctx context.Context, p Place) (*Consent, bool, error) {
-	form, _, err := s.Instrument(ctx, ConsentInstrumentID, 0)
+	st, err := s.standing(ctx, p)
 	if err != nil {
 		return nil, false, err
 	}
-	c, err := s.Store.CurrentConsent(ctx, p.Learner, p.PlatformID, p.Context.ContextID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, true, nil
-	}
+	return st.Consent, st.consentNeeded(), nil
+}
+
+// Standing returns what a learner page starts from, read at once: the
+// activity of the launch (created or renamed as Activity does), and the
+// learner's current consent and whether the form must be shown, as
+// ConsentNeeded says.
+func (s *Surveys) Standing(ctx context.Context, p Place) (*Activity, *Consent, bool, error) {
+	st, err := s.standing(ctx, p)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	return c, c.WithdrawnAt != nil || c.TextID != form.ID || c.TextVersion != form.Version, nil
+	a, lc := st.Activity, p.Context
+	if a == nil || a.ContextTitle != lc.ContextTitle || a.Title != lc.ResourceLinkTitle {
+		if a, err = s.Activity(ctx, p); err != nil { // a first launch, or renamed
+			return nil, nil, false, err
+		}
+	}
+	return a, st.Consent, st.consentNeeded(), nil
+}
+
+func (s *Surveys) standing(ctx context.Context, p Place) (*Standing, error) {
+	lc := p.Context
+	st, err := s.Store.Standing(ctx, p.Learner, p.PlatformID, lc.ContextID, lc.ResourceLinkID, ConsentInstrumentID)
+	if err != nil {
+		return nil, err
+	}
+	s.sawNewest(ctx, ConsentInstrumentID, st.ConsentVersion)
+	return st, nil
+}
+
+// consentNeeded reports whether the consent form must be shown: never
+// answered, withdrawn, or answered under an older version of the text.
+func (st *Standing) consentNeeded() bool {
+	c := st.Consent
+	return c == nil || c.WithdrawnAt != nil || c.TextID != ConsentInstrumentID || c.TextVersion != st.ConsentVersion
 }
 
 // RecordConsent checks the consent form's answers and stores the decision.

@@ -23,17 +23,14 @@ type standing struct {
 func (s *Server) standing(r *http.Request) (*standing, error) {
 	st := &standing{place: s.place(r)}
 	var err error
-	if st.activity, err = s.Surveys.Activity(r.Context(), st.place); err != nil {
-		return nil, err
-	}
-	st.consent, st.needsConsent, err = s.Surveys.ConsentNeeded(r.Context(), st.place)
+	st.activity, st.consent, st.needsConsent, err = s.Surveys.Standing(r.Context(), st.place)
 	return st, err
 }
 
 // learnerNext sends a learner where the flow stands: the consent form,
-// the survey page to resume, or the final page.
-func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request) error {
-	next, err := s.learnerStep(r)
+// the survey page to resume, or the final page (opened: see learnerStep).
+func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request, opened bool) error {
+	next, err := s.learnerStep(r, opened)
 	if err != nil {
 		return err
 	}
@@ -42,15 +39,18 @@ func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request) error {
 }
 
 // learnerStep is the path of the page where the learner of r stands:
-// /consent, /survey or /done. It records that the learner opened the
-// activity, the first step of the report's funnel.
-func (s *Server) learnerStep(r *http.Request) (string, error) {
+// /consent, /survey or /done. When opened, the learner has just opened
+// the activity (a launch, or its landing page), which it records as the
+// first step of the report's funnel.
+func (s *Server) learnerStep(r *http.Request, opened bool) (string, error) {
 	st, err := s.standing(r)
 	if err != nil {
 		return "", err
 	}
-	if err := s.Store.SeeLearner(r.Context(), st.activity.ID, st.place.Learner, s.Surveys.Now().UTC()); err != nil {
-		return "", err
+	if opened {
+		if err := s.Store.SeeLearner(r.Context(), st.activity.ID, st.place.Learner, s.Surveys.Now().UTC()); err != nil {
+			return "", err
+		}
 	}
 	next := "/survey"
 	switch {
@@ -124,6 +124,11 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
+	p := s.place(r)
+	a, _, _, err := s.Surveys.Standing(r.Context(), p) // also the consent text's version, for the form below
+	if err != nil {
+		return err
+	}
 	form, _, err := s.Surveys.Instrument(r.Context(), ConsentInstrumentID, 0)
 	if err != nil {
 		return err
@@ -133,11 +138,6 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 		for k, v := range answersFromForm(&form.Pages[i], r.PostForm) {
 			answers[k] = v
 		}
-	}
-	p := s.place(r)
-	a, err := s.Surveys.Activity(r.Context(), p)
-	if err != nil {
-		return err
 	}
 	c, err := s.Surveys.RecordConsent(r.Context(), p, a, answers, p.Context.Contact)
 	var errs AnswerErrors
@@ -152,7 +152,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.learnerNext(w, r)
+	return s.learnerNext(w, r, false)
 }
 
 // surveyPage is templates/survey.html.
@@ -178,7 +178,7 @@ func (s *Server) loadSurvey(w http.ResponseWriter, r *http.Request) (*Survey, bo
 		return nil, false, err
 	}
 	if st.needsConsent || !st.consent.Granted(PurposeSurveys) {
-		return nil, false, s.learnerNext(w, r)
+		return nil, false, s.learnerNext(w, r, false)
 	}
 	sv, err := s.Surveys.Survey(r.Context(), st.place, st.activity, st.consent)
 	return sv, err == nil, err
@@ -284,7 +284,7 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if st.needsConsent {
-		return s.learnerNext(w, r)
+		return s.learnerNext(w, r, false)
 	}
 	c, id := st.consent, launchIDFrom(r)
 	pg := &donePage{

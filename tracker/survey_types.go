@@ -124,12 +124,24 @@ type Contact struct {
 	Confirmed, ConfirmSent string
 }
 
+// Standing is what a learner page starts from.
+type Standing struct {
+	Activity       *Activity // nil: none yet
+	Consent        *Consent  // the newest record, withdrawn or not; nil: none
+	ConsentVersion int       // the newest version of the consent instrument
+}
+
 // SurveyStore is what consent and surveys need from persistence. Each
 // method is one transaction.
 type SurveyStore interface {
 	// SaveConsent inserts a new consent record and sets its ID. The
 	// outbox items out commit in the same transaction.
 	SaveConsent(ctx context.Context, c *Consent, out ...*OutboxItem) error
+	// Standing reads at once the activity at (platform, context, resource
+	// link), the learner's newest consent record in the course and the
+	// newest version of the consent instrument consentID. ErrNotFound
+	// when that instrument is absent.
+	Standing(ctx context.Context, learner string, platformID int64, contextID, resourceLinkID, consentID string) (*Standing, error)
 	// CurrentConsent is the newest consent record of a learner in a course,
 	// withdrawn or not. ErrNotFound when there is none.
 	CurrentConsent(ctx context.Context, learner string, platformID int64, contextID string) (*Consent, error)
