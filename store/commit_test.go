@@ -56,7 +56,7 @@ func TestGroupCommitKeepsEachWriteApart(t *testing.T) {
 			if i%2 == 1 {
 				n = "held" // used by the held write, committed before
 			}
-			errs[i] = db.StartLaunch(ctx, fmt.Sprint("s", i), t0, nonce(n), launchSession(fmt.Sprint("l", i), p.ID, exp))
+			errs[i] = db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: fmt.Sprint("s", i), At: t0, Nonce: nonce(n), Session: launchSession(fmt.Sprint("l", i), p.ID, exp)})
 		})
 	}
 	wg.Go(func() {

@@ -167,7 +167,7 @@ func TestStartLaunchNonce(t *testing.T) {
 	}
 	for i, s := range steps {
 		state := saveLogin(t, db, fmt.Sprint("s", i)).StateHash
-		err := db.StartLaunch(ctx, state, t0, tracker.UsedNonce{Issuer: s.issuer, Nonce: s.nonce, ExpiresAt: exp}, launchSession(fmt.Sprint("l", i), p.ID, exp))
+		err := db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: state, At: t0, Nonce: tracker.UsedNonce{Issuer: s.issuer, Nonce: s.nonce, ExpiresAt: exp}, Session: launchSession(fmt.Sprint("l", i), p.ID, exp)})
 		assertErr(t, fmt.Sprintf("step %d StartLaunch(%s, %s)", i, s.issuer, s.nonce), err, s.want)
 		_, err = db.Launch(ctx, fmt.Sprint("l", i), t0)
 		if s.want == nil && err != nil || s.want != nil && !errors.Is(err, tracker.ErrNotFound) {
@@ -203,7 +203,7 @@ func TestStartLaunchState(t *testing.T) {
 		{"late", t0.Add(10 * time.Minute), tracker.ErrExpired},
 	} {
 		n := tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: exp}
-		err := db.StartLaunch(ctx, tc.state, tc.at, n, launchSession(fmt.Sprint("l", i), p.ID, exp))
+		err := db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: tc.state, At: tc.at, Nonce: n, Session: launchSession(fmt.Sprint("l", i), p.ID, exp)})
 		assertErr(t, "StartLaunch with state "+tc.state, err, tracker.ErrLoginState)
 		assertErr(t, "StartLaunch with state "+tc.state, err, tc.want)
 		if _, err := db.Launch(ctx, fmt.Sprint("l", i), t0); !errors.Is(err, tracker.ErrNotFound) {
@@ -211,7 +211,7 @@ func TestStartLaunchState(t *testing.T) {
 		}
 		// The nonce was not recorded: a launch with a good state may use it.
 		saveLogin(t, db, fmt.Sprint("good", i))
-		if err := db.StartLaunch(ctx, fmt.Sprint("good", i), t0, n, launchSession(fmt.Sprint("g", i), p.ID, exp)); err != nil {
+		if err := db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: fmt.Sprint("good", i), At: t0, Nonce: n, Session: launchSession(fmt.Sprint("g", i), p.ID, exp)}); err != nil {
 			t.Errorf("state %s: the nonce was kept by a refused StartLaunch: %v", tc.state, err)
 		}
 	}
@@ -227,9 +227,9 @@ func TestStartLaunchStateConcurrent(t *testing.T) {
 	var n atomic.Int64
 	ok, replayed := race(t, callers, func() error {
 		i := n.Add(1)
-		err := db.StartLaunch(context.Background(), "s1", t0,
-			tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: t0.Add(time.Hour)},
-			launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour)))
+		err := db.StartLaunch(context.Background(), &tracker.LaunchStart{StateHash: "s1", At: t0,
+			Nonce:   tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: t0.Add(time.Hour)},
+			Session: launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour))})
 		if err != nil && !errors.Is(err, tracker.ErrLoginState) {
 			t.Errorf("got %v, want nil or ErrLoginState", err)
 		}
@@ -251,7 +251,8 @@ func TestStartLaunchNonceConcurrent(t *testing.T) {
 	ok, replayed := race(t, callers, func() error {
 		i := n.Add(1)
 		s := launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour))
-		return db.StartLaunch(context.Background(), fmt.Sprint("s", i), t0, tracker.UsedNonce{Issuer: "https://a.example", Nonce: "n1", ExpiresAt: t0.Add(time.Hour)}, s)
+		return db.StartLaunch(context.Background(), &tracker.LaunchStart{StateHash: fmt.Sprint("s", i), At: t0,
+			Nonce: tracker.UsedNonce{Issuer: "https://a.example", Nonce: "n1", ExpiresAt: t0.Add(time.Hour)}, Session: s})
 	})
 	if ok != 1 || replayed != callers-1 {
 		t.Errorf("successes got %d, replays got %d; want 1 and %d", ok, replayed, callers-1)
@@ -271,5 +272,40 @@ func BenchmarkConsumeLogin(b *testing.B) {
 		if _, err := db.ConsumeLogin(ctx, hash, t0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestStartLaunchOpening checks that a launch records the learner's
+// opening of an existing activity once, at the first launch's time, and
+// nothing for an activity that does not exist yet.
+func TestStartLaunchOpening(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	p := addPlatform(t, db, "https://a.example", "c1", "d1")
+	a := addActivity(t, db, p.ID, "course1", "link1")
+	exp := t0.Add(time.Hour)
+	launch := func(i int, link string, at time.Time) {
+		t.Helper()
+		state := saveLogin(t, db, fmt.Sprint("s", i)).StateHash
+		err := db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: state, At: at,
+			Nonce:   tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: exp},
+			Session: launchSession(fmt.Sprint("l", i), p.ID, exp),
+			Opened:  &tracker.Opening{PlatformID: p.ID, ContextID: "course1", ResourceLinkID: link, Learner: "L1"}})
+		if err != nil {
+			t.Fatalf("launch %d: %v", i, err)
+		}
+	}
+	launch(1, "link1", t0)
+	launch(2, "link1", t0.Add(time.Minute))
+	launch(3, "no-activity-yet", t0)
+	progress, err := db.ActivityProgress(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(progress) != 1 || progress[0].Learner != "L1" || !progress[0].FirstLaunchAt.Equal(t0) {
+		t.Errorf("openings of the activity: got %+v, want L1 once, at the first launch", progress)
+	}
+	if n := countRows(t, db, "activity_learners", "1 = 1"); n != 1 {
+		t.Errorf("got %d openings in all, want 1 (none for a link without an activity)", n)
 	}
 }

@@ -20,7 +20,7 @@ func TestPurgeExpired(t *testing.T) {
 		id := fmt.Sprint(i)
 		steps := []error{
 			db.SaveLogin(ctx, loginState("s"+id, p.ID, t0, exp)),
-			db.StartLaunch(ctx, "s"+id, t0, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n" + id, ExpiresAt: exp}, launchSession("l"+id, p.ID, exp)),
+			db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: "s" + id, At: t0, Nonce: tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n" + id, ExpiresAt: exp}, Session: launchSession("l"+id, p.ID, exp)}),
 			db.SaveBrowserSession(ctx, &tracker.BrowserSession{ID: "b" + id, Name: "n", ExpiresAt: exp}),
 			db.AddRegistrationLink(ctx, &tracker.RegistrationLink{TokenHash: "r" + id, CreatedAt: t0, ExpiresAt: exp}),
 		}
@@ -58,7 +58,7 @@ func TestPurgeExpired(t *testing.T) {
 	if err := db.SaveLogin(ctx, loginState("s9", p.ID, now, now.Add(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
-	err = db.StartLaunch(ctx, "s9", now, tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n2", ExpiresAt: now.Add(time.Hour)}, launchSession("l9", p.ID, now.Add(time.Hour)))
+	err = db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: "s9", At: now, Nonce: tracker.UsedNonce{Issuer: p.Issuer, Nonce: "n2", ExpiresAt: now.Add(time.Hour)}, Session: launchSession("l9", p.ID, now.Add(time.Hour))})
 	assertErr(t, "live nonce after purge", err, tracker.ErrReplayed)
 
 	n, err = db.PurgeExpired(ctx, now)

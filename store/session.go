@@ -76,30 +76,42 @@ func (db *DB) SaveLaunch(ctx context.Context, s *tracker.LaunchSession) error {
 	return nil
 }
 
-// StartLaunch uses the login state, records the launch's nonce as used
-// and inserts its session in one transaction: a launch that is accepted
-// costs one commit. ErrLoginState wrapping ConsumeLogin's error when the
-// state cannot be used (another launch used it meanwhile), ErrReplayed
-// when the nonce was recorded before; either way nothing is kept and the
-// state stays as it was.
-func (db *DB) StartLaunch(ctx context.Context, stateHash string, now time.Time, n tracker.UsedNonce, s *tracker.LaunchSession) error {
+// StartLaunch uses the login state, records the launch's nonce as used,
+// inserts its session and records the learner's opening of the activity
+// in one transaction: a launch that is accepted costs one commit.
+// ErrLoginState wrapping ConsumeLogin's error when the state cannot be
+// used (another launch used it meanwhile), ErrReplayed when the nonce was
+// recorded before; either way nothing is kept and the state stays as it
+// was. The opening is not recorded while the activity does not exist
+// yet: the learner's first page creates it and records the opening then.
+func (db *DB) StartLaunch(ctx context.Context, l *tracker.LaunchStart) error {
+	s := l.Session
 	created := stamp(s.CreatedAt, db.now)
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := consumeLogin(ctx, tx, stateHash, now); err != nil {
+		if _, err := consumeLogin(ctx, tx, l.StateHash, l.At); err != nil {
 			return fmt.Errorf("%w: %w", tracker.ErrLoginState, err)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO used_nonces (issuer, nonce, expires_at) VALUES (?, ?, ?)`,
-			n.Issuer, n.Nonce, millis(n.ExpiresAt))
+			l.Nonce.Issuer, l.Nonce.Nonce, millis(l.Nonce.ExpiresAt))
 		if err != nil {
 			return err
 		}
-		return saveLaunch(ctx, tx, s, created)
+		if err := saveLaunch(ctx, tx, s, created); err != nil {
+			return err
+		}
+		if o := l.Opened; o != nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO activity_learners (activity_id, learner, first_launch_at)
+				SELECT id, ?, ? FROM activities WHERE platform_id = ? AND context_id = ? AND resource_link_id = ?
+				ON CONFLICT (activity_id, learner) DO NOTHING`,
+				o.Learner, millis(l.At), o.PlatformID, o.ContextID, o.ResourceLinkID)
+		}
+		return err
 	})
 	switch {
 	case errors.Is(err, tracker.ErrLoginState):
 		return fmt.Errorf("start launch: %w", err)
 	case errors.Is(err, tracker.ErrConflict):
-		return fmt.Errorf("use nonce for %s: %w", n.Issuer, tracker.ErrReplayed)
+		return fmt.Errorf("use nonce for %s: %w", l.Nonce.Issuer, tracker.ErrReplayed)
 	case err != nil:
 		return fmt.Errorf("start launch for platform %d: %w", s.PlatformID, err)
 	}

@@ -85,6 +85,23 @@ type UsedNonce struct {
 	ExpiresAt     time.Time
 }
 
+// LaunchStart is what an accepted launch stores at once.
+type LaunchStart struct {
+	StateHash string    // the login state the launch uses up
+	At        time.Time // when: the state must be unexpired then
+	Nonce     UsedNonce
+	Session   *LaunchSession
+	// Opened, for a learner's launch of a resource link, records that the
+	// learner opened its activity (SeeLearner), if the activity exists.
+	Opened *Opening
+}
+
+// Opening is a learner opening the activity of a resource link.
+type Opening struct {
+	PlatformID                         int64
+	ContextID, ResourceLinkID, Learner string
+}
+
 // LaunchSession is the per-launch session created by a valid launch. Pages
 // carry its id, so several tabs and launches coexist.
 type LaunchSession struct {
@@ -147,11 +164,12 @@ type Store interface {
 	// ConsumeLogin marks the login state used and returns it, with Login's
 	// errors.
 	ConsumeLogin(ctx context.Context, stateHash string, now time.Time) (*LoginState, error)
-	// StartLaunch uses the login state, records the launch's nonce as used
-	// and inserts its session, in one transaction. ErrLoginState wrapping
-	// Login's error when the state cannot be used, ErrReplayed when the
-	// nonce was used before; either way nothing changes.
-	StartLaunch(ctx context.Context, stateHash string, now time.Time, n UsedNonce, s *LaunchSession) error
+	// StartLaunch uses the login state, records a launch's nonce as
+	// used, inserts its session and records the opening, in one
+	// transaction. ErrLoginState wrapping Login's error when the state
+	// cannot be used, ErrReplayed when the nonce was used before; either
+	// way nothing changes.
+	StartLaunch(ctx context.Context, l *LaunchStart) error
 
 	// SaveBrowserSession inserts or replaces a browser session.
 	SaveBrowserSession(ctx context.Context, s *BrowserSession) error
