@@ -141,10 +141,11 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 	// state serves one attempt either way.
 	refuse := func(err error) error {
 		r := &Refusal{Err: asLTIError(err, lti.ReasonBadClaim), Issuer: login.Issuer, ClientID: login.ClientID, DeploymentID: login.DeploymentID}
-		if _, err := l.Store.ConsumeLogin(ctx, stateHash, now); err != nil && !errors.Is(err, ErrReplayed) && !errors.Is(err, ErrExpired) {
-			return fmt.Errorf("refused launch (%s): use up its login state: %w", r.Err.Reason, err)
+		_, useErr := l.Store.ConsumeLogin(ctx, stateHash, now)
+		if useErr != nil && !errors.Is(useErr, ErrReplayed) && !errors.Is(useErr, ErrExpired) && !errors.Is(useErr, ErrNotFound) {
+			return fmt.Errorf("refused launch (%s): use up its login state: %w", r.Err.Reason, useErr)
 		}
-		return r
+		return r // used up now, or by then expired, used or purged: nothing left to use
 	}
 	if in.Error != "" {
 		return nil, refuse(lti.Errorf(lti.ReasonPlatformError, "platform answered %q: %.200s", in.Error, in.ErrorDescription))
