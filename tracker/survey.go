@@ -121,17 +121,20 @@ func (s *Surveys) newestVersion(ctx context.Context, id string) (int, error) {
 }
 
 // sawNewest remembers for the rest of the request a newest version read
-// along with other rows, unless the request has one already.
-func (s *Surveys) sawNewest(ctx context.Context, id string, version int) {
+// along with other rows, unless the request has one already, and returns
+// the version the request works with.
+func (s *Surveys) sawNewest(ctx context.Context, id string, version int) int {
 	seen, _ := ctx.Value(ctxNewestVersions).(*newestVersions)
 	if seen == nil {
-		return
+		return version
 	}
 	seen.mu.Lock()
 	defer seen.mu.Unlock()
-	if _, ok := seen.byID[id]; !ok {
-		seen.byID[id] = version
+	if v, ok := seen.byID[id]; ok {
+		return v
 	}
+	seen.byID[id] = version
+	return version
 }
 
 // newestVersions are the newest instrument versions one request has read.
@@ -230,7 +233,7 @@ func (s *Surveys) standing(ctx context.Context, p Place) (*Standing, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sawNewest(ctx, ConsentInstrumentID, st.ConsentVersion)
+	st.ConsentVersion = s.sawNewest(ctx, ConsentInstrumentID, st.ConsentVersion)
 	return st, nil
 }
 
