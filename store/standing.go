@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,8 +36,12 @@ func (db *DB) Standing(ctx context.Context, learner string, platformID int64, co
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	if !rows.Next() {
-		return nil, fmt.Errorf("standing of %s: no row: %w", learner, rows.Err())
+	if !rows.Next() { // the one-row table always gives a row, unless reading failed
+		err := rows.Err()
+		if err == nil {
+			err = errors.New("no row")
+		}
+		return nil, fmt.Errorf("standing of %s: %w", learner, err)
 	}
 	if err := rows.Scan(ptrs...); err != nil {
 		return nil, fmt.Errorf("standing of %s: %w", learner, err)
