@@ -92,38 +92,43 @@ func (db *DB) Completions(ctx context.Context, activityID int64) ([]tracker.Comp
 }
 
 // ScheduleFollowups stores waves; see tracker.FollowupStore.
-func (db *DB) ScheduleFollowups(ctx context.Context, activityID int64, waves []tracker.FollowupWave, keep []int) error {
-	kept := make([]string, len(keep))
-	for i, w := range keep {
-		kept[i] = strconv.Itoa(w)
-	}
+func (db *DB) ScheduleFollowups(ctx context.Context, activityID int64, sch *tracker.FollowupSchedule) error {
 	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		learners := map[string]bool{}
-		for _, w := range waves {
-			learners[w.Learner] = true
-			_, err := tx.ExecContext(ctx, `INSERT INTO followups (activity_id, learner, wave, base_at, due_at,
-					state, note, wave_activity_id) VALUES (?, ?, ?, ?, ?, ?, '', 0)
-				ON CONFLICT (activity_id, learner, wave) DO UPDATE SET base_at = excluded.base_at,
-					due_at = excluded.due_at WHERE followups.state = excluded.state`,
-				activityID, w.Learner, w.Wave, millis(w.BaseAt), millis(w.DueAt), string(tracker.WaveScheduled))
-			if err != nil {
-				return err
-			}
-		}
-		// The numbers are the tracker's own ints, formatted here: safe to inline.
-		for learner := range learners {
-			q := `DELETE FROM followups WHERE activity_id = ? AND learner = ? AND state = ?`
-			if len(kept) > 0 {
-				q += ` AND wave NOT IN (` + strings.Join(kept, ",") + `)`
-			}
-			if _, err := tx.ExecContext(ctx, q, activityID, learner, string(tracker.WaveScheduled)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return scheduleFollowups(ctx, tx, activityID, sch)
 	})
 	if err != nil {
 		return fmt.Errorf("schedule follow-ups of activity %d: %w", activityID, err)
+	}
+	return nil
+}
+
+// scheduleFollowups applies sch within tx.
+func scheduleFollowups(ctx context.Context, tx *sql.Tx, activityID int64, sch *tracker.FollowupSchedule) error {
+	kept := make([]string, len(sch.Keep))
+	for i, w := range sch.Keep {
+		kept[i] = strconv.Itoa(w)
+	}
+	learners := map[string]bool{}
+	for _, w := range sch.Waves {
+		learners[w.Learner] = true
+		_, err := tx.ExecContext(ctx, `INSERT INTO followups (activity_id, learner, wave, base_at, due_at,
+				state, note, wave_activity_id) VALUES (?, ?, ?, ?, ?, ?, '', 0)
+			ON CONFLICT (activity_id, learner, wave) DO UPDATE SET base_at = excluded.base_at,
+				due_at = excluded.due_at WHERE followups.state = excluded.state`,
+			activityID, w.Learner, w.Wave, millis(w.BaseAt), millis(w.DueAt), string(tracker.WaveScheduled))
+		if err != nil {
+			return err
+		}
+	}
+	// The numbers are the tracker's own ints, formatted here: safe to inline.
+	for learner := range learners {
+		q := `DELETE FROM followups WHERE activity_id = ? AND learner = ? AND state = ?`
+		if len(kept) > 0 {
+			q += ` AND wave NOT IN (` + strings.Join(kept, ",") + `)`
+		}
+		if _, err := tx.ExecContext(ctx, q, activityID, learner, string(tracker.WaveScheduled)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

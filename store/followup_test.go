@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestFollowupInvitedOnce(t *testing.T) {
 	a := addActivity(t, db, p.ID, "course1", "exit")
 	due := t0.Add(time.Hour)
 	waves := []tracker.FollowupWave{{Learner: "L1", Wave: 3, BaseAt: t0, DueAt: due}, {Learner: "L1", Wave: 6, BaseAt: t0, DueAt: due.Add(time.Hour)}}
-	if err := db.ScheduleFollowups(ctx, a.ID, waves, []int{3, 6}); err != nil {
+	if err := db.ScheduleFollowups(ctx, a.ID, &tracker.FollowupSchedule{Waves: waves, Keep: []int{3, 6}}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.DueFollowups(ctx, due, 10)
@@ -42,7 +43,7 @@ func TestFollowupInvitedOnce(t *testing.T) {
 	}
 	// Rescheduling moves waiting waves only, and drops waves left out of the plan.
 	later := []tracker.FollowupWave{{Learner: "L1", Wave: 3, BaseAt: t0, DueAt: due.AddDate(1, 0, 0)}}
-	if err := db.ScheduleFollowups(ctx, a.ID, later, []int{3}); err != nil {
+	if err := db.ScheduleFollowups(ctx, a.ID, &tracker.FollowupSchedule{Waves: later, Keep: []int{3}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := db.FollowupWave(ctx, w.ID); got.State != tracker.WaveInvited || !got.DueAt.Equal(due) {
@@ -82,5 +83,50 @@ func TestRequestConfirmationOncePerAddress(t *testing.T) {
 	}
 	if err := db.ConfirmContact(ctx, "L2", p.ID, "h1"); !errors.Is(err, tracker.ErrNotFound) {
 		t.Errorf("confirming no contact: got %v, want ErrNotFound", err)
+	}
+}
+
+// TestCompletionCarriesItsFollowups saves a completed response with its
+// follow-up waves: both are stored, and when the waves cannot be stored
+// (a trigger refuses them here) neither is, so a completion never stands
+// without its waves.
+func TestCompletionCarriesItsFollowups(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	p := addPlatform(t, db, "https://lms.example", "c1", "d1")
+	a := addActivity(t, db, p.ID, "course1", "exit")
+	done := t0.Add(time.Hour)
+	completed := func(learner string) *tracker.Response {
+		r := response(learner, a.ID)
+		r.Status, r.CompletedAt = tracker.StatusCompleted, &done
+		return r
+	}
+	then := func(learner string) *tracker.FollowupSchedule {
+		return &tracker.FollowupSchedule{Keep: []int{3}, Waves: []tracker.FollowupWave{
+			{Learner: learner, Wave: 3, BaseAt: done, DueAt: done.AddDate(0, 3, 0)}}}
+	}
+	if err := db.SaveResponse(ctx, completed("L1"), []string{"q1"}, then("L1")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.DueFollowups(ctx, done.AddDate(0, 3, 0), 10); err != nil || len(got) != 1 || got[0].Learner != "L1" {
+		t.Errorf("waves after the completion: got %+v, %v; want L1's three-month wave", got, err)
+	}
+
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TRIGGER refuse_followups BEFORE INSERT ON followups
+			BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveResponse(ctx, completed("L2"), []string{"q1"}, then("L2")); err == nil {
+		t.Fatal("a completion whose waves were refused was saved")
+	}
+	if _, err := db.Response(ctx, "L2", a.ID); !errors.Is(err, tracker.ErrNotFound) {
+		t.Errorf("the completion stayed without its waves: %v", err)
+	}
+	if err := db.SaveResponse(ctx, completed("L3"), []string{"q1"}, nil); err != nil {
+		t.Errorf("a save without waves: %v", err)
 	}
 }

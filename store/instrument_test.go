@@ -115,7 +115,7 @@ func TestInstrumentInUse(t *testing.T) {
 	saveConsent(t, db, consent("L1", p.ID, "course1"))
 	resp := response("L1", a.ID)
 	resp.InstrumentID, resp.InstrumentVersion = "entry", 2
-	if err := db.SaveResponse(ctx, resp, nil); err != nil {
+	if err := db.SaveResponse(ctx, resp, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 

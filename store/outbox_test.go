@@ -236,7 +236,7 @@ func TestActivityProgressAndWithdrawal(t *testing.T) {
 	}
 	r := &tracker.Response{Learner: "p1", ActivityID: a.ID, InstrumentID: "entry", InstrumentVersion: 1, Status: tracker.StatusCompleted, CompletedAt: &now}
 	started := &tracker.OutboxItem{Kind: tracker.XAPIKind, Key: "s1", ActivityID: a.ID, Learner: "p1", Payload: []byte(`{}`), NextAt: now}
-	if err := db.SaveResponse(ctx, r, nil, started); err != nil {
+	if err := db.SaveResponse(ctx, r, nil, nil, started); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.ActivityProgress(ctx, a.ID)

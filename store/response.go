@@ -19,10 +19,11 @@ import (
 //
 // It is one write transaction: concurrent saves (two tabs submitting the
 // same page) queue on the single writer connection, and the last one
-// leaves its whole page, never a mixture. The outbox items out (a score
-// for a completion) commit in the same transaction. ErrNotFound when the
-// activity is absent.
-func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []string, out ...*tracker.OutboxItem) error {
+// leaves its whole page, never a mixture. The follow-up waves then (for
+// a completion; nil: none) and the outbox items out (a score) commit in
+// the same transaction, so a completion never stands without them.
+// ErrNotFound when the activity is absent.
+func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []string, then *tracker.FollowupSchedule, out ...*tracker.OutboxItem) error {
 	started, updated := stamp(r.StartedAt, db.now), stamp(r.UpdatedAt, db.now)
 	values := make(map[string]string, len(itemIDs))
 	for _, item := range itemIDs {
@@ -57,6 +58,11 @@ func (db *DB) SaveResponse(ctx context.Context, r *tracker.Response, itemIDs []s
 		}
 		if err := saveAnswers(ctx, tx, id, itemIDs, values, millis(updated)); err != nil {
 			return err
+		}
+		if then != nil {
+			if err := scheduleFollowups(ctx, tx, r.ActivityID, then); err != nil {
+				return fmt.Errorf("follow-ups: %w", err)
+			}
 		}
 		return enqueueAll(ctx, tx, out, db.now)
 	})

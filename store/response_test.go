@@ -28,7 +28,7 @@ func response(learner string, activityID int64) *tracker.Response {
 // saveResponse saves r with the answers to items or fails the test.
 func saveResponse(t testing.TB, db *DB, r *tracker.Response, items ...string) *tracker.Response {
 	t.Helper()
-	if err := db.SaveResponse(context.Background(), r, items); err != nil {
+	if err := db.SaveResponse(context.Background(), r, items, nil); err != nil {
 		t.Fatalf("SaveResponse(%s, %d): got %v, want nil", r.Learner, r.ActivityID, err)
 	}
 	return r
@@ -184,7 +184,7 @@ func TestSaveResponseConcurrent(t *testing.T) {
 	for i := range tabs {
 		wg.Go(func() {
 			r := submission(i)
-			if err := db.SaveResponse(ctx, r, page); err != nil {
+			if err := db.SaveResponse(ctx, r, page, nil); err != nil {
 				t.Errorf("tab %d: SaveResponse got %v, want nil", i, err)
 			}
 			ids[i] = r.ID
@@ -216,7 +216,7 @@ func TestResponseErrors(t *testing.T) {
 	a := addActivity(t, db, p.ID, "course1", "link1")
 	saveResponse(t, db, response("L1", a.ID), "q1")
 
-	err := db.SaveResponse(ctx, response("L1", a.ID+1), []string{"q1"})
+	err := db.SaveResponse(ctx, response("L1", a.ID+1), []string{"q1"}, nil)
 	assertErr(t, "SaveResponse(unknown activity)", err, tracker.ErrNotFound)
 	_, err = db.Response(ctx, "L2", a.ID)
 	assertErr(t, "Response(other learner)", err, tracker.ErrNotFound)
@@ -304,7 +304,7 @@ func BenchmarkSaveResponse(b *testing.B) {
 	a := addActivity(b, db, p.ID, "course1", "link1")
 	r := response("L1", a.ID)
 	for b.Loop() {
-		if err := db.SaveResponse(ctx, r, []string{"q1", "q2", "q3"}); err != nil {
+		if err := db.SaveResponse(ctx, r, []string{"q1", "q2", "q3"}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -93,21 +93,24 @@ func (f *Followup) SavePlan(ctx context.Context, a *Activity, p *FollowupPlan) e
 	if err != nil {
 		return err
 	}
-	return f.schedule(ctx, a, p, cs)
+	return f.Store.ScheduleFollowups(ctx, a.ID, schedule(a, p, cs))
 }
 
-// Completed schedules the waves of a learner who just completed a.
-func (f *Followup) Completed(ctx context.Context, a *Activity, learner string, at time.Time) error {
+// Completed is the schedule of the waves of a learner who completed a at
+// at, which the completion stores in its own transaction (nil: the plan
+// is off).
+func (f *Followup) Completed(ctx context.Context, a *Activity, learner string, at time.Time) (*FollowupSchedule, error) {
 	p, err := f.Plan(ctx, a)
 	if err != nil || !p.Enabled {
-		return err
+		return nil, err
 	}
-	return f.schedule(ctx, a, p, []Completion{{Learner: learner, CompletedAt: at}})
+	return schedule(a, p, []Completion{{Learner: learner, CompletedAt: at}}), nil
 }
 
-func (f *Followup) schedule(ctx context.Context, a *Activity, p *FollowupPlan, cs []Completion) error {
+// schedule is the waves of plan p for the completions cs.
+func schedule(a *Activity, p *FollowupPlan, cs []Completion) *FollowupSchedule {
 	if !p.Enabled {
-		return f.Store.ScheduleFollowups(ctx, a.ID, nil, nil)
+		return &FollowupSchedule{}
 	}
 	var waves []FollowupWave
 	for _, c := range cs {
@@ -120,7 +123,7 @@ func (f *Followup) schedule(ctx context.Context, a *Activity, p *FollowupPlan, c
 				BaseAt: c.CompletedAt, DueAt: base.AddDate(0, months, 0), State: WaveScheduled})
 		}
 	}
-	return f.Store.ScheduleFollowups(ctx, a.ID, waves, p.Waves)
+	return &FollowupSchedule{Waves: waves, Keep: p.Waves}
 }
 
 // Run looks for due waves every Poll until ctx ends.

@@ -27,6 +27,15 @@ const (
 	WaveSkipped   WaveState = "skipped"   // due with nobody to write to: no consent or no confirmed address
 )
 
+// FollowupSchedule is the waves of some learners of an activity: each
+// wave not yet stored is inserted and each stored one still scheduled
+// gets the new due time; scheduled waves of the same learners whose
+// number is not in Keep are deleted.
+type FollowupSchedule struct {
+	Waves []FollowupWave
+	Keep  []int
+}
+
 // FollowupWave is one learner's wave of one activity.
 type FollowupWave struct {
 	ID         int64
@@ -74,10 +83,8 @@ type FollowupStore interface {
 	SaveFollowupPlan(ctx context.Context, p *FollowupPlan) error
 	// Completions lists the completed responses of an activity.
 	Completions(ctx context.Context, activityID int64) ([]Completion, error)
-	// ScheduleFollowups inserts each wave not yet stored, and moves the
-	// due time of each stored one that is still scheduled. Scheduled waves
-	// of the same learners whose number is not in keep are deleted.
-	ScheduleFollowups(ctx context.Context, activityID int64, waves []FollowupWave, keep []int) error
+	// ScheduleFollowups applies a schedule to the activity's waves.
+	ScheduleFollowups(ctx context.Context, activityID int64, s *FollowupSchedule) error
 	// DueFollowups lists up to limit scheduled, unstopped waves due at
 	// now, earliest first.
 	DueFollowups(ctx context.Context, now time.Time, limit int) ([]FollowupWave, error)

@@ -59,7 +59,7 @@ func scoreLatency(b *testing.B, n int, outage time.Duration) {
 		r := &tracker.Response{Learner: "p" + user, ActivityID: a.ID, InstrumentID: "entry", InstrumentVersion: 1,
 			Status: tracker.StatusCompleted, StartedAt: now, UpdatedAt: now, CompletedAt: &now}
 		item := tracker.ScoreItem(tracker.Place{Learner: r.Learner, PlatformID: pl.ID, Context: lc}, a, r)
-		if err := h.db.SaveResponse(ctx, r, nil, item); err != nil {
+		if err := h.db.SaveResponse(ctx, r, nil, nil, item); err != nil {
 			b.Fatal(err)
 		}
 		committed[user] = time.Now()

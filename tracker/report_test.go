@@ -84,7 +84,7 @@ func (c *course) learner(name string, purposes []tracker.Purpose, a *tracker.Act
 		r.Answers[item] = tracker.Answer{Codes: []string{code}}
 		ids = append(ids, item)
 	}
-	if err := st.SaveResponse(ctx, r, ids); err != nil {
+	if err := st.SaveResponse(ctx, r, ids, nil); err != nil {
 		c.t.Fatal(err)
 	}
 }

@@ -163,6 +163,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.Outbox.Senders[MailKind] = s.Followup
 	s.Followup.Wake = s.Outbox.Wake
+	s.Surveys.Completed = s.Followup.Completed
 	return s, nil
 }
 

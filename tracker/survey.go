@@ -36,6 +36,9 @@ type Surveys struct {
 	// XAPI builds the xAPI statements of consent and survey events; nil
 	// when no LRS is configured.
 	XAPI *XAPIStatements
+	// Completed is the follow-up schedule of a completion, stored with it
+	// (Followup.Completed); nil: no follow-up.
+	Completed func(ctx context.Context, a *Activity, learner string, at time.Time) (*FollowupSchedule, error)
 
 	parsed sync.Map // "id@version" → *versioned
 }
@@ -315,7 +318,7 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	default:
 		return c, nil
 	}
-	if err := s.save(ctx, r, nil, ScoreItem(p, a, r)); err != nil {
+	if err := s.save(ctx, r, nil, nil, ScoreItem(p, a, r)); err != nil {
 		return nil, fmt.Errorf("record the surveys decision: %w", err)
 	}
 	return c, nil
@@ -481,20 +484,28 @@ func (s *Surveys) Submit(ctx context.Context, sv *Survey, index int, given map[s
 	if err != nil {
 		return err
 	}
-	return s.save(ctx, r, ids, append(out, score)...)
+	// Finishing the last page (again) schedules the follow-up waves from
+	// the first completion's time, in the same transaction.
+	var then *FollowupSchedule
+	if !back && next < 0 && r.CompletedAt != nil && s.Completed != nil {
+		if then, err = s.Completed(ctx, sv.Activity, r.Learner, *r.CompletedAt); err != nil {
+			return err
+		}
+	}
+	return s.save(ctx, r, ids, then, append(out, score)...)
 }
 
-// save stores a response and, in the same transaction, the outbox items
-// it causes (nil ones skipped: a score only when one is earned); then
-// the outbox worker is woken.
-func (s *Surveys) save(ctx context.Context, r *Response, ids []string, out ...*OutboxItem) error {
+// save stores a response and, in the same transaction, the follow-up
+// waves then and the outbox items it causes (nil ones skipped: a score
+// only when one is earned); then the outbox worker is woken.
+func (s *Surveys) save(ctx context.Context, r *Response, ids []string, then *FollowupSchedule, out ...*OutboxItem) error {
 	items := make([]*OutboxItem, 0, len(out))
 	for _, it := range out {
 		if it != nil {
 			items = append(items, it)
 		}
 	}
-	if err := s.Store.SaveResponse(ctx, r, ids, items...); err != nil {
+	if err := s.Store.SaveResponse(ctx, r, ids, then, items...); err != nil {
 		return err
 	}
 	if len(items) > 0 && s.Notify != nil {

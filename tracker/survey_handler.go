@@ -257,9 +257,6 @@ func (s *Server) surveySubmit(w http.ResponseWriter, r *http.Request) error {
 	next := s.launchURL(launchIDFrom(r), "/survey?page="+strconv.Itoa(sv.Response.Page))
 	if !back && sv.NextPage(index, sv.Response.Answers) < 0 {
 		next = s.launchURL(launchIDFrom(r), "/done")
-		if err := s.Followup.Completed(r.Context(), sv.Activity, sv.Response.Learner, *sv.Response.CompletedAt); err != nil {
-			return err
-		}
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

@@ -189,8 +189,9 @@ type SurveyStore interface {
 	// activity: status, page, timestamps, and the answers to the given
 	// item ids (an item in itemIDs without an entry in r.Answers is
 	// deleted). Concurrent saves are serialized; each is atomic. The
-	// outbox items out commit in the same transaction. Sets r.ID.
-	SaveResponse(ctx context.Context, r *Response, itemIDs []string, out ...*OutboxItem) error
+	// follow-up waves of then (nil: none) and the outbox items out commit
+	// in the same transaction. Sets r.ID.
+	SaveResponse(ctx context.Context, r *Response, itemIDs []string, then *FollowupSchedule, out ...*OutboxItem) error
 	// LearnerResponses lists every response of a learner with where it
 	// was given, answers included, oldest first.
 	LearnerResponses(ctx context.Context, learner string) ([]ResponseSummary, error)
