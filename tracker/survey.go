@@ -252,8 +252,9 @@ func (st *Standing) consentNeeded() bool {
 // "no"; nothing is pre-ticked, so every purpose must be answered. contact
 // is the sealed name and e-mail from the launch, kept only when the
 // follow-up purpose is granted. Declining the surveys stores only the
-// refusal, as a declined response of the activity.
-func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answers map[string]Answer, contact []byte) (*Consent, error) {
+// refusal, as a declined response of the activity. prev is the learner's
+// current consent in the course, as Standing read it (nil: none).
+func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, prev *Consent, answers map[string]Answer, contact []byte) (*Consent, error) {
 	form, hash, err := s.Instrument(ctx, ConsentInstrumentID, 0)
 	if err != nil {
 		return nil, err
@@ -274,17 +275,12 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, answe
 	}
 	// Refusing the surveys after granting them withdraws that consent:
 	// the course's answers go, and the earlier record stays as proof.
-	prev, err := s.Store.CurrentConsent(ctx, p.Learner, p.PlatformID, p.Context.ContextID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
 	if prev.Granted(PurposeSurveys) && !c.Purposes[PurposeSurveys] {
 		if err := s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, now); err != nil {
 			return nil, fmt.Errorf("withdraw earlier consent: %w", err)
 		}
 	}
 	var out []*OutboxItem
-	err = nil // ErrNotFound above only meant no earlier consent
 	switch {
 	case c.Purposes[PurposeSurveys] && !prev.Granted(PurposeSurveys):
 		out, err = s.statement(out, XAPIEvent{Verb: VerbAccepted, Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID, Lang: c.Lang, At: now})

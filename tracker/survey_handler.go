@@ -125,7 +125,7 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, status in
 
 func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 	p := s.place(r)
-	a, _, _, err := s.Surveys.Standing(r.Context(), p) // also the consent text's version, for the form below
+	a, prev, _, err := s.Surveys.Standing(r.Context(), p) // also the consent text's version, for the form below
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 			answers[k] = v
 		}
 	}
-	c, err := s.Surveys.RecordConsent(r.Context(), p, a, answers, p.Context.Contact)
+	c, err := s.Surveys.RecordConsent(r.Context(), p, a, prev, answers, p.Context.Contact)
 	var errs AnswerErrors
 	if errors.As(err, &errs) {
 		return s.renderConsent(w, r, http.StatusUnprocessableEntity, answers, errs)
