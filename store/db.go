@@ -277,7 +277,13 @@ func migrate(ctx context.Context, sdb *sql.DB, now func() time.Time) error {
 	if err != nil {
 		return err
 	}
-	_, err = sdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	return migrateThrough(ctx, sdb, ms, now)
+}
+
+// migrateThrough applies ms, the migrations in version order, up to the
+// last one given (the tests stop at an older version).
+func migrateThrough(ctx context.Context, sdb *sql.DB, ms []migration, now func() time.Time) error {
+	_, err := sdb.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	)`)

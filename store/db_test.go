@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,4 +200,115 @@ func assertEqual[T any](t *testing.T, what string, got, want T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s:\ngot  %+v\nwant %+v", what, got, want)
 	}
+}
+
+// TestMigration7KeepsLaunchRows fills the tables a launch writes at
+// schema version 6, then opens the file: every row is still there, the
+// nonces and the learners' openings are rebuilt WITHOUT ROWID, the
+// platform index of launch sessions is gone, and removing the platform
+// still cascades to its launch sessions and its activities' learners.
+func TestMigration7KeepsLaunchRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "astre.db")
+	old := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v6 := slices.IndexFunc(ms, func(m migration) bool { return m.version == 6 })
+	if err := migrateThrough(ctx, old, ms[:v6+1], clock); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO platforms (id, issuer, client_id, auth_url, token_url, jwks_url, created_at)
+			VALUES (1, 'https://lms.example', 'c1', 'a', 't', 'j', 0)`,
+		`INSERT INTO activities (id, platform_id, context_id, resource_link_id, context_title, title,
+			instrument_id, graded, show_respondents, created_at, updated_at)
+			VALUES (1, 1, 'course', 'link', '', '', 'entry', 0, 0, 0, 0)`,
+		`INSERT INTO login_states VALUES ('s1', 'n1', 1, 'https://lms.example', 'c1', 'https://tool/launch',
+			'hint', 'mhint', 'd1', '', 'b1', 10, 20, NULL), ('s2', 'n2', 1, 'https://lms.example', 'c1',
+			'https://tool/launch', 'hint2', '', 'd1', 'storage', '', 11, 21, 15)`,
+		`INSERT INTO used_nonces VALUES ('https://lms.example', 'n0', 30), ('https://lms.example', 'n2', 31)`,
+		`INSERT INTO launch_sessions VALUES ('h1', 1, 'd1', 'learner-1', '{"x":1}', 'csrf', 'b1', 1, 40, 50)`,
+		`INSERT INTO activity_learners VALUES (1, 'learner-1', 60), (1, 'learner-2', 61)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	tables := []string{"login_states", "used_nonces", "launch_sessions", "activity_learners"}
+	before := map[string][]string{}
+	for _, table := range tables {
+		before[table] = tableRows(t, old, table)
+	}
+	old.Close()
+
+	db := openDB(t, path)
+	for _, table := range tables {
+		assertEqual(t, table+" rows after migration 7", tableRows(t, db.reader, table), before[table])
+	}
+	for _, table := range []string{"used_nonces", "activity_learners"} {
+		var ddl string
+		if err := db.reader.QueryRow(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&ddl); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(ddl, "WITHOUT ROWID") {
+			t.Errorf("%s after migration 7: got %q, want a table WITHOUT ROWID", table, ddl)
+		}
+	}
+	var indexes []string
+	rows, err := db.reader.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN ('login_states', 'used_nonces', 'launch_sessions', 'activity_learners') ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, name)
+	}
+	rows.Close()
+	assertEqual(t, "indexes after migration 7", indexes,
+		[]string{"launch_sessions_expires_at", "login_states_expires_at", "used_nonces_expires_at"})
+
+	if _, err := db.writer.ExecContext(ctx, `DELETE FROM platforms WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"launch_sessions", "activity_learners"} {
+		if got := tableRows(t, db.reader, table); len(got) != 0 {
+			t.Errorf("%s after removing the platform: got %q, want no rows", table, got)
+		}
+	}
+}
+
+// tableRows reads every row of table in primary key order, each as text.
+func tableRows(t *testing.T, sdb *sql.DB, table string) []string {
+	t.Helper()
+	rows, err := sdb.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
