@@ -312,3 +312,43 @@ func tableRows(t *testing.T, sdb *sql.DB, table string) []string {
 	}
 	return out
 }
+
+// TestMigration8FillsLaunchActivity: the sessions stored before migration
+// 8 get their activity's columns from their context.
+func TestMigration8FillsLaunchActivity(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "astre.db")
+	old := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v7 := slices.IndexFunc(ms, func(m migration) bool { return m.version == 7 })
+	if err := migrateThrough(ctx, old, ms[:v7+1], clock); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO platforms (id, issuer, client_id, auth_url, token_url, jwks_url, created_at)
+			VALUES (1, 'https://lms.example', 'c1', 'a', 't', 'j', 0)`,
+		`INSERT INTO launch_sessions (id_hash, platform_id, deployment_id, learner, context, csrf_token,
+			binding_hash, bound, created_at, expires_at) VALUES
+			('h1', 1, 'd1', 'L1', '{"iss":"x","context_id":"course-7","resource_link_id":"link-7","lang":"fr"}', 'csrf', '', 1, 0, 99999999999999),
+			('h2', 1, 'd1', 'L2', '{"iss":"x","lang":"en"}', 'csrf', '', 1, 0, 99999999999999)`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+
+	db := openDB(t, path)
+	for hash, want := range map[string][2]string{"h1": {"course-7", "link-7"}, "h2": {"", ""}} {
+		s, err := db.Launch(ctx, hash, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]string{s.ContextID, s.ResourceLinkID}; got != want {
+			t.Errorf("session %s after migration 8: activity columns %q, want %q", hash, got, want)
+		}
+	}
+}

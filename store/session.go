@@ -62,7 +62,7 @@ func (db *DB) DeleteBrowserSession(ctx context.Context, id string) error {
 }
 
 const launchColumns = `id_hash, platform_id, deployment_id, learner, context, csrf_token,
-	binding_hash, bound, created_at, expires_at`
+	binding_hash, bound, created_at, expires_at, context_id, resource_link_id`
 
 // SaveLaunch inserts or replaces a launch session, setting s.CreatedAt when
 // it was zero.
@@ -121,33 +121,41 @@ func (db *DB) StartLaunch(ctx context.Context, l *tracker.LaunchStart) error {
 
 func saveLaunch(ctx context.Context, tx *sql.Tx, s *tracker.LaunchSession, created time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO launch_sessions (`+launchColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id_hash) DO UPDATE SET platform_id = excluded.platform_id,
 			deployment_id = excluded.deployment_id, learner = excluded.learner,
 			context = excluded.context, csrf_token = excluded.csrf_token,
 			binding_hash = excluded.binding_hash, bound = excluded.bound,
-			created_at = excluded.created_at, expires_at = excluded.expires_at`,
+			created_at = excluded.created_at, expires_at = excluded.expires_at,
+			context_id = excluded.context_id, resource_link_id = excluded.resource_link_id`,
 		s.IDHash, s.PlatformID, s.Deployment, s.Learner, string(s.Context), s.CSRFToken,
-		s.BindingHash, s.Bound, millis(created), millis(s.ExpiresAt))
+		s.BindingHash, s.Bound, millis(created), millis(s.ExpiresAt), s.ContextID, s.ResourceLinkID)
 	return err
 }
 
 // Launch loads a launch session unexpired at now, bound or not.
 // ErrNotFound when absent or expired.
 func (db *DB) Launch(ctx context.Context, idHash string, now time.Time) (*tracker.LaunchSession, error) {
-	var (
-		s                tracker.LaunchSession
-		created, expires int64
-	)
-	err := db.reader.QueryRowContext(ctx, `SELECT `+launchColumns+` FROM launch_sessions
-		WHERE id_hash = ? AND expires_at > ?`, idHash, millis(now)).Scan(
-		&s.IDHash, &s.PlatformID, &s.Deployment, &s.Learner, &s.Context, &s.CSRFToken,
-		&s.BindingHash, &s.Bound, &created, &expires)
+	s, err := scanLaunch(db.reader.QueryRowContext(ctx, `SELECT `+launchColumns+` FROM launch_sessions
+		WHERE id_hash = ? AND expires_at > ?`, idHash, millis(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tracker.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("launch session: %w", err)
+	}
+	return s, nil
+}
+
+func scanLaunch(row scanner) (*tracker.LaunchSession, error) {
+	var (
+		s                tracker.LaunchSession
+		created, expires int64
+	)
+	err := row.Scan(&s.IDHash, &s.PlatformID, &s.Deployment, &s.Learner, &s.Context, &s.CSRFToken,
+		&s.BindingHash, &s.Bound, &created, &expires, &s.ContextID, &s.ResourceLinkID)
+	if err != nil {
+		return nil, err
 	}
 	s.CreatedAt, s.ExpiresAt = timeOf(created), timeOf(expires)
 	return &s, nil

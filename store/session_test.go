@@ -67,7 +67,7 @@ func launchSession(hash string, platformID int64, expires time.Time) *tracker.La
 	return &tracker.LaunchSession{
 		IDHash: hash, PlatformID: platformID, Deployment: "d1", Learner: "pseudo-1",
 		Context: []byte(`{"course":"c"}`), CSRFToken: "csrf", BindingHash: "bind",
-		CreatedAt: t0, ExpiresAt: expires,
+		CreatedAt: t0, ExpiresAt: expires, ContextID: "c", ResourceLinkID: "link-1",
 	}
 }
 

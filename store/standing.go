@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/astre-lti/astre/tracker"
 )
@@ -19,8 +20,11 @@ import (
 // Three statements became one because a learner page ran them on every
 // request, and each statement costs about as much as reading the rows.
 func (db *DB) Standing(ctx context.Context, learner string, platformID int64, contextID, resourceLinkID, consentID string) (*tracker.Standing, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+qualified("a", activityColumns)+`, `+qualified("c", consentColumns)+`,
-			(SELECT MAX(version) FROM instruments WHERE id = ?)
+	var st *tracker.Standing
+	err := db.readOne(ctx, standingWidth, func(vals []any) (err error) {
+		st, err = scanStanding(vals, consentID)
+		return err
+	}, `SELECT `+standingColumns+`
 		FROM (SELECT 1 AS here) AS one
 		LEFT JOIN activities a ON a.platform_id = ? AND a.context_id = ? AND a.resource_link_id = ?
 		LEFT JOIN consents c ON c.id = (SELECT id FROM consents
@@ -29,40 +33,104 @@ func (db *DB) Standing(ctx context.Context, learner string, platformID int64, co
 	if err != nil {
 		return nil, fmt.Errorf("standing of %s: %w", learner, err)
 	}
-	defer rows.Close()
-	na, nc := columnCount(activityColumns), columnCount(consentColumns)
-	vals := make([]any, na+nc+1)
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if !rows.Next() { // the one-row table always gives a row, unless reading failed
-		err := rows.Err()
-		if err == nil {
-			err = errors.New("no row")
+	return st, nil
+}
+
+// LaunchStanding reads an unexpired launch session, bound or not, and
+// the learner's standing in the session's activity, as Standing reads it,
+// in one statement: what every page inside a launch starts from.
+// ErrNotFound when the session is absent or expired, or when the consent
+// instrument is.
+func (db *DB) LaunchStanding(ctx context.Context, idHash string, now time.Time, consentID string) (*tracker.LaunchSession, *tracker.Standing, error) {
+	var (
+		s  *tracker.LaunchSession
+		st *tracker.Standing
+	)
+	nl := columnCount(launchColumns)
+	err := db.readOne(ctx, nl+standingWidth, func(vals []any) (err error) {
+		if s, err = scanLaunch(values(vals[:nl])); err != nil {
+			return err
 		}
-		return nil, fmt.Errorf("standing of %s: %w", learner, err)
+		st, err = scanStanding(vals[nl:], consentID)
+		return err
+	}, `SELECT `+qualified("s", launchColumns)+`, `+standingColumns+`
+		FROM launch_sessions s
+		LEFT JOIN activities a ON a.platform_id = s.platform_id AND a.context_id = s.context_id
+			AND a.resource_link_id = s.resource_link_id
+		LEFT JOIN consents c ON c.id = (SELECT id FROM consents
+			WHERE learner = s.learner AND platform_id = s.platform_id AND context_id = s.context_id
+			ORDER BY id DESC LIMIT 1)
+		WHERE s.id_hash = ? AND s.expires_at > ?`,
+		consentID, idHash, millis(now))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tracker.ErrNotFound
 	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, fmt.Errorf("standing of %s: %w", learner, err)
+	if err != nil {
+		return nil, nil, fmt.Errorf("launch session and standing: %w", err)
 	}
-	var st tracker.Standing
+	return s, st, nil
+}
+
+// standingColumns are what a standing read selects: the activity (alias
+// a), the consent record (alias c), and the newest version of the consent
+// instrument, the statement's first parameter.
+var (
+	standingColumns = qualified("a", activityColumns) + `, ` + qualified("c", consentColumns) + `,
+		(SELECT MAX(version) FROM instruments WHERE id = ?)`
+	standingWidth = columnCount(activityColumns) + columnCount(consentColumns) + 1
+)
+
+// scanStanding builds a Standing from the values of standingColumns.
+func scanStanding(vals []any, consentID string) (*tracker.Standing, error) {
+	na, nc := columnCount(activityColumns), columnCount(consentColumns)
+	var (
+		st  tracker.Standing
+		err error
+	)
 	if vals[0] != nil {
 		if st.Activity, err = scanActivity(values(vals[:na])); err != nil {
-			return nil, fmt.Errorf("standing of %s: activity: %w", learner, err)
+			return nil, fmt.Errorf("activity: %w", err)
 		}
 	}
 	if vals[na] != nil {
 		if st.Consent, err = scanConsent(values(vals[na : na+nc])); err != nil {
-			return nil, fmt.Errorf("standing of %s: consent: %w", learner, err)
+			return nil, fmt.Errorf("consent: %w", err)
 		}
 	}
 	newest, ok := vals[na+nc].(int64)
 	if !ok {
-		return nil, fmt.Errorf("standing of %s: newest version of instrument %s: %w", learner, consentID, tracker.ErrNotFound)
+		return nil, fmt.Errorf("newest version of instrument %s: %w", consentID, tracker.ErrNotFound)
 	}
 	st.ConsentVersion = int(newest)
-	return &st, rows.Close()
+	return &st, nil
+}
+
+// readOne runs a query of width columns that gives at most one row and
+// hands the row's values to scan; sql.ErrNoRows when it gives none.
+func (db *DB) readOne(ctx context.Context, width int, scan func(vals []any) error, query string, args ...any) error {
+	rows, err := db.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	vals := make([]any, width)
+	ptrs := make([]any, width)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return err
+	}
+	if err := scan(vals); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // qualified prefixes each column of a column list with a table alias.
@@ -114,6 +182,15 @@ func assign(dest, src any) error {
 	case *bool:
 		if n, ok := src.(int64); ok {
 			*d = n != 0
+			return nil
+		}
+	case *[]byte:
+		switch b := src.(type) {
+		case []byte: // database/sql copied it into the row's values already
+			*d = b
+			return nil
+		case string:
+			*d = []byte(b)
 			return nil
 		}
 	case *string:

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,22 +10,50 @@ import (
 )
 
 // TestStanding checks the one-statement read of a learner page against
-// the reads it replaces: ActivityAt, CurrentConsent and NewestVersion.
+// the reads it replaces: ActivityAt, CurrentConsent and NewestVersion;
+// and at each step, that LaunchStanding reads the same standing with a
+// session in that place, and the same session as Launch.
 func TestStanding(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
 	p := addPlatform(t, db, "https://lms.example", "c1", "d1")
+	sessions := 0
+	// launch stores a session of learner in the activity at (contextID,
+	// link) and returns its id hash.
+	launch := func(learner, contextID, link string) string {
+		t.Helper()
+		sessions++
+		s := launchSession(fmt.Sprint("session-", sessions), p.ID, t0.Add(time.Hour))
+		s.Learner, s.ContextID, s.ResourceLinkID = learner, contextID, link
+		if err := db.SaveLaunch(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s.IDHash
+	}
 	standing := func(learner, contextID, link string) *tracker.Standing {
 		t.Helper()
 		st, err := db.Standing(ctx, learner, p.ID, contextID, link, "consent")
 		if err != nil {
 			t.Fatalf("Standing(%s, %s, %s): %v", learner, contextID, link, err)
 		}
+		id := launch(learner, contextID, link)
+		sess, withSession, err := db.LaunchStanding(ctx, id, t0, "consent")
+		if err != nil {
+			t.Fatalf("LaunchStanding(%s, %s, %s): %v", learner, contextID, link, err)
+		}
+		alone, err := db.Launch(ctx, id, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertEqual(t, "session read with the standing", sess, alone)
+		assertEqual(t, "standing read with the session", withSession, st)
 		return st
 	}
 
 	_, err := db.Standing(ctx, "L1", p.ID, "course1", "link1", "consent")
 	assertErr(t, "Standing without the consent instrument", err, tracker.ErrNotFound)
+	_, _, err = db.LaunchStanding(ctx, launch("L1", "course1", "link1"), t0, "consent")
+	assertErr(t, "LaunchStanding without the consent instrument", err, tracker.ErrNotFound)
 
 	saveInstrument(t, db, "consent", 1, `{"id":"consent","version":1}`)
 	saveInstrument(t, db, "consent", 2, `{"id":"consent","version":2}`)
@@ -92,5 +121,35 @@ func TestValuesScan(t *testing.T) {
 	}
 	if err := (values{int64(1), int64(2)}).Scan(&n); err == nil {
 		t.Error("two values into one destination: no error")
+	}
+}
+
+// TestLaunchStandingSession: an expired or unknown session is not found,
+// whatever the standing; a session without an activity reads none.
+func TestLaunchStandingSession(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	p := addPlatform(t, db, "https://lms.example", "c1", "d1")
+	saveInstrument(t, db, "consent", 1, `{"id":"consent","version":1}`)
+	addActivity(t, db, p.ID, "c", "link-1")
+	if err := db.SaveLaunch(ctx, launchSession("l1", p.ID, t0.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := db.LaunchStanding(ctx, "l1", t0.Add(time.Minute), "consent")
+	assertErr(t, "LaunchStanding at expiry", err, tracker.ErrNotFound)
+	_, _, err = db.LaunchStanding(ctx, "l2", t0, "consent")
+	assertErr(t, "LaunchStanding of an unknown session", err, tracker.ErrNotFound)
+	s, st, err := db.LaunchStanding(ctx, "l1", t0, "consent")
+	if err != nil || s.IDHash != "l1" || st.Activity == nil || st.Activity.ResourceLinkID != "link-1" || st.ConsentVersion != 1 {
+		t.Fatalf("LaunchStanding: got %+v, %+v, %v; want l1 in activity link-1, consent version 1", s, st, err)
+	}
+
+	none := launchSession("l3", p.ID, t0.Add(time.Minute))
+	none.ContextID, none.ResourceLinkID = "", ""
+	if err := db.SaveLaunch(ctx, none); err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := db.LaunchStanding(ctx, "l3", t0, "consent"); err != nil || st.Activity != nil || st.Consent != nil {
+		t.Errorf("session without an activity: got %+v, %v; want no activity, no consent", st, err)
 	}
 }

@@ -52,7 +52,7 @@ func (f *Followup) OpenSurvey(ctx context.Context, token string, ttl time.Durati
 	id, now := lti.RandomToken(), f.Now().UTC()
 	err = f.Store.SaveLaunch(ctx, &LaunchSession{
 		IDHash: hashHex(id), PlatformID: a.PlatformID, Deployment: c.DeploymentID, Learner: w.Learner,
-		Context: data, CSRFToken: lti.RandomToken(), Bound: true, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		Context: data, ContextID: lc.ContextID, ResourceLinkID: lc.ResourceLinkID, CSRFToken: lti.RandomToken(), Bound: true, CreatedAt: now, ExpiresAt: now.Add(ttl),
 	})
 	if err != nil {
 		return "", fmt.Errorf("save link session: %w", err)

@@ -36,7 +36,7 @@ func (s *Server) launchPage(r *http.Request) Page {
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	lc := launchContextFrom(r)
 	if lc.answersSurveys() {
-		return s.learnerNext(w, r, true)
+		return s.learnerNext(w, r, nil, true)
 	}
 	if lc.Teaching() && lc.MessageType == lti.MessageDeepLinkingRequest {
 		return s.deepLinkForm(w, r)

@@ -201,7 +201,7 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 	}
 	res.Session = &LaunchSession{
 		IDHash: hashHex(res.LaunchID), PlatformID: p.ID, Deployment: launch.DeploymentID,
-		Learner: learner, Context: data,
+		Learner: learner, Context: data, ContextID: lc.ContextID, ResourceLinkID: lc.ResourceLinkID,
 		CSRFToken: lti.RandomToken(), BindingHash: login.BindingHash, Bound: bound,
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
@@ -247,25 +247,26 @@ func (l *Launcher) Bind(ctx context.Context, launchID, binding string) (*LaunchS
 	return s, nil
 }
 
-// Session loads the bound launch session a page's launch id names.
-func (l *Launcher) Session(ctx context.Context, launchID string) (*LaunchSession, *LaunchContext, error) {
-	s, err := l.Store.Launch(ctx, hashHex(launchID), l.Now().UTC())
+// Session loads the bound launch session a page's launch id names, and
+// with it the learner's standing in the session's activity.
+func (l *Launcher) Session(ctx context.Context, launchID string) (*LaunchSession, *LaunchContext, *Standing, error) {
+	s, st, err := l.Store.LaunchStanding(ctx, hashHex(launchID), l.Now().UTC(), ConsentInstrumentID)
 	if errors.Is(err, ErrNotFound) {
 		// Unknown and expired look the same to the store; to the person
 		// both mean the session ended.
-		return nil, nil, fmt.Errorf("launch session: %w", ErrExpired)
+		return nil, nil, nil, fmt.Errorf("launch session: %w", ErrExpired)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !s.Bound {
-		return nil, nil, fmt.Errorf("launch session not bound: %w", ErrUnauthorized)
+		return nil, nil, nil, fmt.Errorf("launch session not bound: %w", ErrUnauthorized)
 	}
 	var lc LaunchContext
 	if err := json.Unmarshal(s.Context, &lc); err != nil {
-		return nil, nil, fmt.Errorf("launch context: %w", err)
+		return nil, nil, nil, fmt.Errorf("launch context: %w", err)
 	}
-	return s, &lc, nil
+	return s, &lc, st, nil
 }
 
 // SetLanguage stores the UI language a person chose for this launch.

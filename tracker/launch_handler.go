@@ -130,7 +130,7 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) error {
 	// page, which can be reloaded, works it out again.
 	next := "/"
 	if res.Context.answersSurveys() {
-		if step, err := s.learnerStep(withLaunch(r, res.LaunchID, res.Session, &res.Context), true); err == nil {
+		if step, err := s.learnerStep(withLaunch(r, res.LaunchID, res.Session, &res.Context, nil), nil, true); err == nil {
 			next = step
 		} else {
 			hlog.FromRequest(r).Error().Err(err).Str("event", "launch").Msg("learner's page not found; sent to the landing page")

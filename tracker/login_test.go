@@ -220,7 +220,7 @@ func TestPlatformStorageBindsWithoutCookies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.srv.Launcher.Session(ctx, bindForm.Fields.Get("launch")); err == nil {
+	if _, _, _, err := h.srv.Launcher.Session(ctx, bindForm.Fields.Get("launch")); err == nil {
 		t.Fatal("an unbound launch session is usable before platform storage answered")
 	}
 

@@ -80,19 +80,24 @@ func limitBody(next http.Handler) http.Handler {
 func (s *Server) requireLaunch(next http.Handler) http.Handler {
 	return s.errorHandler(func(w http.ResponseWriter, r *http.Request) error {
 		id := mux.Vars(r)["launch"]
-		sess, lc, err := s.Launcher.Session(r.Context(), id)
+		sess, lc, st, err := s.Launcher.Session(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		next.ServeHTTP(w, withLaunch(r, id, sess, lc))
+		next.ServeHTTP(w, withLaunch(r, id, sess, lc, st))
 		return nil
 	})
 }
 
 // withLaunch gives r its launch: the id, the session and its context,
-// and a memo of the instruments' newest versions for the request.
-func withLaunch(r *http.Request, id string, sess *LaunchSession, lc *LaunchContext) *http.Request {
-	ctx := context.WithValue(r.Context(), ctxLaunchSession, sess)
+// the standing read with the session (nil: none), and a memo of the
+// instruments' newest versions for the request.
+func withLaunch(r *http.Request, id string, sess *LaunchSession, lc *LaunchContext, st *Standing) *http.Request {
+	ctx := r.Context()
+	if st != nil {
+		ctx = withStanding(ctx, sess, st)
+	}
+	ctx = context.WithValue(ctx, ctxLaunchSession, sess)
 	ctx = context.WithValue(ctx, ctxLaunchContext, lc)
 	ctx = context.WithValue(ctx, ctxLaunchID, id)
 	return r.WithContext(WithNewestVersions(ctx))

@@ -89,6 +89,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	a.Graded = r.PostForm.Get("graded") == "yes"
 	a.ShowRespondents = r.PostForm.Get("respondents") == "yes"
 	a.UpdatedAt = s.Surveys.Now().UTC()
+	dropStanding(ctx)
 	if err := s.Store.SaveActivity(ctx, a); err != nil {
 		return err
 	}

@@ -117,6 +117,10 @@ type LaunchSession struct {
 	Bound       bool // false until the browser binding is confirmed (platform storage)
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// ContextID and ResourceLinkID repeat the activity of Context, so
+	// that the store reads the learner's standing there with the session.
+	ContextID      string
+	ResourceLinkID string
 }
 
 // Store is what the tracker needs from persistence. Each method is one
@@ -182,6 +186,11 @@ type Store interface {
 	SaveLaunch(ctx context.Context, s *LaunchSession) error
 	// Launch loads an unexpired launch session, bound or not. ErrNotFound when absent or expired.
 	Launch(ctx context.Context, idHash string, now time.Time) (*LaunchSession, error)
+	// LaunchStanding loads an unexpired launch session, bound or not, and
+	// the learner's standing in its activity (as SurveyStore.Standing,
+	// with the consent instrument consentID) at once. ErrNotFound when
+	// the session is absent or expired.
+	LaunchStanding(ctx context.Context, idHash string, now time.Time, consentID string) (*LaunchSession, *Standing, error)
 	// CountLaunches counts stored launch sessions (tests and health figures).
 	CountLaunches(ctx context.Context) (int, error)
 

@@ -189,6 +189,7 @@ func (s *Surveys) Activity(ctx context.Context, p Place) (*Activity, error) {
 	now := s.Now().UTC()
 	// A link placed by deep linking says whether completion is graded.
 	graded := slices.Contains([]string{"1", "true", "yes"}, lc.Custom["graded"])
+	dropStanding(ctx)
 	return s.Store.EnsureActivity(ctx, &Activity{
 		PlatformID: p.PlatformID, ContextID: lc.ContextID, ResourceLinkID: lc.ResourceLinkID,
 		ContextTitle: lc.ContextTitle, Title: lc.ResourceLinkTitle, InstrumentID: choice, Graded: graded,
@@ -231,10 +232,13 @@ func (s *Surveys) Standing(ctx context.Context, p Place) (*Activity, *Consent, b
 }
 
 func (s *Surveys) standing(ctx context.Context, p Place) (*Standing, error) {
-	lc := p.Context
-	st, err := s.Store.Standing(ctx, p.Learner, p.PlatformID, lc.ContextID, lc.ResourceLinkID, ConsentInstrumentID)
-	if err != nil {
-		return nil, err
+	st := takeStanding(ctx, p) // read with the session of a page inside a launch
+	if st == nil {
+		lc := p.Context
+		var err error
+		if st, err = s.Store.Standing(ctx, p.Learner, p.PlatformID, lc.ContextID, lc.ResourceLinkID, ConsentInstrumentID); err != nil {
+			return nil, err
+		}
 	}
 	st.ConsentVersion = s.sawNewest(ctx, ConsentInstrumentID, st.ConsentVersion)
 	return st, nil
@@ -262,6 +266,7 @@ func (s *Surveys) RecordConsent(ctx context.Context, p Place, a *Activity, prev 
 	if err := form.Check(answers); err != nil {
 		return nil, err
 	}
+	dropStanding(ctx)
 	now := s.Now().UTC()
 	c := &Consent{
 		Learner: p.Learner, PlatformID: p.PlatformID, ContextID: p.Context.ContextID,
@@ -560,6 +565,7 @@ func (s *Surveys) Withdraw(ctx context.Context, p Place) error {
 			return err
 		}
 	}
+	dropStanding(ctx)
 	return s.Store.Withdraw(ctx, p.Learner, p.PlatformID, p.Context.ContextID, now, out...)
 }
 

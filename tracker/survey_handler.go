@@ -28,9 +28,10 @@ func (s *Server) standing(r *http.Request) (*standing, error) {
 }
 
 // learnerNext sends a learner where the flow stands: the consent form,
-// the survey page to resume, or the final page (opened: see learnerStep).
-func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request, opened bool) error {
-	next, err := s.learnerStep(r, opened)
+// the survey page to resume, or the final page (st, opened: see
+// learnerStep).
+func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request, st *standing, opened bool) error {
+	next, err := s.learnerStep(r, st, opened)
 	if err != nil {
 		return err
 	}
@@ -39,13 +40,16 @@ func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request, opened bool
 }
 
 // learnerStep is the path of the page where the learner of r stands:
-// /consent, /survey or /done. When opened, the learner has just opened
-// the activity (a launch, or its landing page), which it records as the
-// first step of the report's funnel.
-func (s *Server) learnerStep(r *http.Request, opened bool) (string, error) {
-	st, err := s.standing(r)
-	if err != nil {
-		return "", err
+// /consent, /survey or /done. st is the standing the request read, unless
+// nil or the request changed it since: then it is read. When opened, the
+// learner has just opened the activity (a launch, or its landing page),
+// which it records as the first step of the report's funnel.
+func (s *Server) learnerStep(r *http.Request, st *standing, opened bool) (string, error) {
+	if st == nil {
+		var err error
+		if st, err = s.standing(r); err != nil {
+			return "", err
+		}
 	}
 	if opened {
 		if err := s.Store.SeeLearner(r.Context(), st.activity.ID, st.place.Learner, s.Surveys.Now().UTC()); err != nil {
@@ -152,7 +156,7 @@ func (s *Server) consentSubmit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.learnerNext(w, r, false)
+	return s.learnerNext(w, r, nil, false) // the consent just recorded changed the standing
 }
 
 // surveyPage is templates/survey.html.
@@ -178,7 +182,7 @@ func (s *Server) loadSurvey(w http.ResponseWriter, r *http.Request) (*Survey, bo
 		return nil, false, err
 	}
 	if st.needsConsent || !st.consent.Granted(PurposeSurveys) {
-		return nil, false, s.learnerNext(w, r, false)
+		return nil, false, s.learnerNext(w, r, st, false)
 	}
 	sv, err := s.Surveys.Survey(r.Context(), st.place, st.activity, st.consent)
 	return sv, err == nil, err
@@ -281,7 +285,7 @@ func (s *Server) done(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if st.needsConsent {
-		return s.learnerNext(w, r, false)
+		return s.learnerNext(w, r, st, false)
 	}
 	c, id := st.consent, launchIDFrom(r)
 	pg := &donePage{

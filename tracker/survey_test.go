@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -560,4 +561,47 @@ func TestLaunchGoesToTheLearnersPage(t *testing.T) {
 	if loc := launchTo(ltitest.LaunchOptions{UserID: "teacher", Roles: []string{lti.RoleInstructor}}); !regexp.MustCompile(`/s/[^/]+/$`).MatchString(loc) {
 		t.Errorf("an instructor's launch redirects to %s, want the landing page", loc)
 	}
+}
+
+// standingReads counts the standing reads that do not come with the session.
+type standingReads struct {
+	tracker.SurveyStore
+	n atomic.Int32
+}
+
+func (c *standingReads) Standing(ctx context.Context, learner string, platformID int64, contextID, resourceLinkID, consentID string) (*tracker.Standing, error) {
+	c.n.Add(1)
+	return c.SurveyStore.Standing(ctx, learner, platformID, contextID, resourceLinkID, consentID)
+}
+
+// TestPagesReadStandingWithSession: a learner page reads where the
+// learner stands with its session, and reads it again, fresh, after
+// recording the consent.
+func TestPagesReadStandingWithSession(t *testing.T) {
+	h := newHarness(t, ltitest.Moodle)
+	reads := &standingReads{SurveyStore: h.srv.Surveys.Store}
+	h.srv.Surveys.Store = reads
+	step := func(name string, want int32, do func() (*http.Response, string), page string) string {
+		t.Helper()
+		reads.n.Store(0)
+		resp, body := do()
+		if !strings.HasSuffix(resp.Request.URL.Path, page) {
+			t.Fatalf("%s: ended at %s, want %s", name, resp.Request.URL.Path, page)
+		}
+		if got := reads.n.Load(); got != want {
+			t.Errorf("%s: %d standing reads besides the session's, want %d", name, got, want)
+		}
+		return body
+	}
+
+	l, _, _ := launchLearner(t, h, ltitest.NewBrowser(), ltitest.LaunchOptions{})
+	body := step("consent form", 0, func() (*http.Response, string) { return l.get("/consent") }, "/consent")
+	// The POST looks once with its session, records the consent, then
+	// reads again to send the learner on; the survey page reads none.
+	body = step("consent given, then the survey", 1, func() (*http.Response, string) { return l.consent(body) }, "/survey")
+	step("survey page", 0, func() (*http.Response, string) { return l.get("/survey") }, "/survey")
+	step("withdrawal", 0, func() (*http.Response, string) {
+		return l.post("/withdraw", url.Values{"csrf": {csrf(t, body)}, "confirm": {"yes"}})
+	}, "/mydata")
+	step("survey after withdrawal", 0, func() (*http.Response, string) { return l.get("/survey") }, "/consent")
 }
