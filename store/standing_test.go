@@ -153,3 +153,45 @@ func TestLaunchStandingSession(t *testing.T) {
 		t.Errorf("session without an activity: got %+v, %v; want no activity, no consent", st, err)
 	}
 }
+
+// BenchmarkLaunchStanding reads a page's session and the learner's
+// standing as two statements (Launch, then Standing) and as one
+// (LaunchStanding), among 200 sessions with their activity and consent.
+func BenchmarkLaunchStanding(b *testing.B) {
+	ctx := context.Background()
+	db := newDB(b)
+	p := addPlatform(b, db, "https://lms.example", "c1", "d1")
+	saveInstrument(b, db, "consent", 1, `{"id":"consent","version":1}`)
+	const n = 200
+	for i := range n {
+		s := launchSession(fmt.Sprint("l", i), p.ID, t0.Add(time.Hour))
+		s.Learner, s.ContextID = fmt.Sprint("L", i), fmt.Sprint("course-", i)
+		addActivity(b, db, p.ID, s.ContextID, s.ResourceLinkID)
+		if err := db.SaveLaunch(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+		saveConsent(b, db, consent(s.Learner, p.ID, s.ContextID))
+	}
+	b.Run("separate", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			s, err := db.Launch(ctx, fmt.Sprint("l", i%n), t0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.Standing(ctx, s.Learner, s.PlatformID, s.ContextID, s.ResourceLinkID, "consent"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("joined", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, _, err := db.LaunchStanding(ctx, fmt.Sprint("l", i%n), t0, "consent"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
