@@ -40,8 +40,8 @@ func (s *Server) learnerNext(w http.ResponseWriter, r *http.Request, st *standin
 }
 
 // learnerStep is the path of the page where the learner of r stands:
-// /consent, /survey or /done. st is the standing the request read, unless
-// nil or the request changed it since: then it is read. When opened, the
+// /consent, /survey or /done. st is the standing the request has read
+// and not changed since; when nil, learnerStep reads it. When opened, the
 // learner has just opened the activity (a launch, or its landing page),
 // which it records as the first step of the report's funnel.
 func (s *Server) learnerStep(r *http.Request, st *standing, opened bool) (string, error) {
