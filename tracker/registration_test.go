@@ -117,7 +117,7 @@ func TestDynamicRegistrationEndToEnd(t *testing.T) {
 	clients := h.lms.Clients()
 	clientID := clients[len(clients)-1]
 	deployment := h.lms.Deployment(clientID)
-	for _, want := range []string{`lang="de"`, "ASTRE ist registriert", clientID, "<code>" + deployment + "</code>", "ausstehend", `<script src="/static/lti-close.js">`} {
+	for _, want := range []string{`lang="de"`, "ASTRE ist registriert", clientID, "<code>" + deployment + "</code>", "ausstehend", `<script src="/static/lti-close.js?v=`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("confirmation page lacks %q\n%s", want, body)
 		}

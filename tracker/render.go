@@ -91,7 +91,7 @@ func NewRenderer(cat *Catalogs) (*Renderer, error) {
 		if slices.Contains(partials, name) {
 			continue
 		}
-		t, err := template.New(name).ParseFS(templates.FS, append(partials, name)...)
+		t, err := template.New(name).Funcs(template.FuncMap{"static": staticURL}).ParseFS(templates.FS, append(partials, name)...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}

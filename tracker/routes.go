@@ -6,8 +6,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/klauspost/compress/gzip"
-
-	"github.com/astre-lti/astre/static"
 )
 
 // Handler returns every route of ASTRE, grouped by area.
@@ -120,11 +118,3 @@ var compress = func() func(http.Handler) http.HandlerFunc {
 	}
 	return wrap
 }()
-
-func staticFiles() http.Handler {
-	files := http.StripPrefix("/static/", http.FileServerFS(static.FS))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
-	})
-}
