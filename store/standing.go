@@ -53,15 +53,7 @@ func (db *DB) LaunchStanding(ctx context.Context, idHash string, now time.Time, 
 		}
 		st, err = scanStanding(vals[nl:], consentID)
 		return err
-	}, `SELECT `+qualified("s", launchColumns)+`, `+standingColumns+`
-		FROM launch_sessions s
-		LEFT JOIN activities a ON a.platform_id = s.platform_id AND a.context_id = s.context_id
-			AND a.resource_link_id = s.resource_link_id
-		LEFT JOIN consents c ON c.id = (SELECT id FROM consents
-			WHERE learner = s.learner AND platform_id = s.platform_id AND context_id = s.context_id
-			ORDER BY id DESC LIMIT 1)
-		WHERE s.id_hash = ? AND s.expires_at > ?`,
-		consentID, idHash, millis(now))
+	}, launchStandingQuery, consentID, idHash, millis(now))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tracker.ErrNotFound
 	}
@@ -70,6 +62,16 @@ func (db *DB) LaunchStanding(ctx context.Context, idHash string, now time.Time, 
 	}
 	return s, st, nil
 }
+
+// launchStandingQuery is LaunchStanding's statement, put together once.
+var launchStandingQuery = `SELECT ` + qualified("s", launchColumns) + `, ` + standingColumns + `
+		FROM launch_sessions s
+		LEFT JOIN activities a ON a.platform_id = s.platform_id AND a.context_id = s.context_id
+			AND a.resource_link_id = s.resource_link_id
+		LEFT JOIN consents c ON c.id = (SELECT id FROM consents
+			WHERE learner = s.learner AND platform_id = s.platform_id AND context_id = s.context_id
+			ORDER BY id DESC LIMIT 1)
+		WHERE s.id_hash = ? AND s.expires_at > ?`
 
 // standingColumns are what a standing read selects: the activity (alias
 // a), the consent record (alias c), and the newest version of the consent
