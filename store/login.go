@@ -54,17 +54,7 @@ func (db *DB) ConsumeLogin(ctx context.Context, stateHash string, now time.Time)
 // are ConsumeLogin's: ErrNotFound, ErrReplayed, ErrExpired (the last two
 // with the state filled in).
 func (db *DB) Login(ctx context.Context, stateHash string, now time.Time) (*tracker.LoginState, error) {
-	l, err := scanLogin(db.reader.QueryRowContext(ctx, `SELECT `+loginColumns+`
-		FROM login_states WHERE state_hash = ?`, stateHash))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		err = tracker.ErrNotFound
-	case err != nil:
-	case l.UsedAt != nil:
-		err = tracker.ErrReplayed
-	case !now.Before(l.ExpiresAt):
-		err = tracker.ErrExpired
-	}
+	l, err := checkLogin(db.reader.QueryRowContext(ctx, selectLogin, stateHash), now)
 	if err != nil {
 		return l, fmt.Errorf("login state: %w", err)
 	}
@@ -81,8 +71,19 @@ func consumeLogin(ctx context.Context, tx *sql.Tx, stateHash string, now time.Ti
 	if !errors.Is(err, sql.ErrNoRows) {
 		return l, err
 	}
-	l, err = scanLogin(tx.QueryRowContext(ctx, `SELECT `+loginColumns+`
-		FROM login_states WHERE state_hash = ?`, stateHash))
+	l, err = checkLogin(tx.QueryRowContext(ctx, selectLogin, stateHash), now)
+	if err == nil { // unclaimed but usable cannot be: the UPDATE has the same conditions
+		err = tracker.ErrExpired
+	}
+	return l, err
+}
+
+const selectLogin = `SELECT ` + loginColumns + ` FROM login_states WHERE state_hash = ?`
+
+// checkLogin scans a state read by selectLogin and says why it cannot be
+// used at now, if it cannot: ErrNotFound, ErrReplayed or ErrExpired.
+func checkLogin(row scanner, now time.Time) (*tracker.LoginState, error) {
+	l, err := scanLogin(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, tracker.ErrNotFound
@@ -90,9 +91,10 @@ func consumeLogin(ctx context.Context, tx *sql.Tx, stateHash string, now time.Ti
 		return nil, err
 	case l.UsedAt != nil:
 		return l, tracker.ErrReplayed
-	default:
+	case !now.Before(l.ExpiresAt):
 		return l, tracker.ErrExpired
 	}
+	return l, nil
 }
 
 func scanLogin(row scanner) (*tracker.LoginState, error) {
