@@ -287,10 +287,11 @@ func TestStartLaunchOpening(t *testing.T) {
 	launch := func(i int, link string, at time.Time) {
 		t.Helper()
 		state := saveLogin(t, db, fmt.Sprint("s", i)).StateHash
+		s := launchSession(fmt.Sprint("l", i), p.ID, exp)
+		s.Learner, s.ContextID, s.ResourceLinkID = "L1", "course1", link
 		err := db.StartLaunch(ctx, &tracker.LaunchStart{StateHash: state, At: at,
 			Nonce:   tracker.UsedNonce{Issuer: p.Issuer, Nonce: fmt.Sprint("n", i), ExpiresAt: exp},
-			Session: launchSession(fmt.Sprint("l", i), p.ID, exp),
-			Opened:  &tracker.Opening{PlatformID: p.ID, ContextID: "course1", ResourceLinkID: link, Learner: "L1"}})
+			Session: s, Opened: true})
 		if err != nil {
 			t.Fatalf("launch %d: %v", i, err)
 		}

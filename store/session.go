@@ -99,11 +99,11 @@ func (db *DB) StartLaunch(ctx context.Context, l *tracker.LaunchStart) error {
 		if err := saveLaunch(ctx, tx, s, created); err != nil {
 			return err
 		}
-		if o := l.Opened; o != nil {
+		if l.Opened {
 			_, err = tx.ExecContext(ctx, `INSERT INTO activity_learners (activity_id, learner, first_launch_at)
 				SELECT id, ?, ? FROM activities WHERE platform_id = ? AND context_id = ? AND resource_link_id = ?
 				ON CONFLICT (activity_id, learner) DO NOTHING`,
-				o.Learner, millis(l.At), o.PlatformID, o.ContextID, o.ResourceLinkID)
+				s.Learner, millis(l.At), s.PlatformID, s.ContextID, s.ResourceLinkID)
 		}
 		return err
 	})

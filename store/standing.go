@@ -46,12 +46,11 @@ func (db *DB) LaunchStanding(ctx context.Context, idHash string, now time.Time, 
 		s  *tracker.LaunchSession
 		st *tracker.Standing
 	)
-	nl := columnCount(launchColumns)
-	err := db.readOne(ctx, nl+standingWidth, func(vals []any) (err error) {
-		if s, err = scanLaunch(values(vals[:nl])); err != nil {
+	err := db.readOne(ctx, launchWidth+standingWidth, func(vals []any) (err error) {
+		if s, err = scanLaunch(values(vals[:launchWidth])); err != nil {
 			return err
 		}
-		st, err = scanStanding(vals[nl:], consentID)
+		st, err = scanStanding(vals[launchWidth:], consentID)
 		return err
 	}, launchStandingQuery, consentID, idHash, millis(now))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -79,12 +78,15 @@ var launchStandingQuery = `SELECT ` + qualified("s", launchColumns) + `, ` + sta
 var (
 	standingColumns = qualified("a", activityColumns) + `, ` + qualified("c", consentColumns) + `,
 		(SELECT MAX(version) FROM instruments WHERE id = ?)`
-	standingWidth = columnCount(activityColumns) + columnCount(consentColumns) + 1
+	activityWidth = columnCount(activityColumns)
+	consentWidth  = columnCount(consentColumns)
+	launchWidth   = columnCount(launchColumns)
+	standingWidth = activityWidth + consentWidth + 1
 )
 
 // scanStanding builds a Standing from the values of standingColumns.
 func scanStanding(vals []any, consentID string) (*tracker.Standing, error) {
-	na, nc := columnCount(activityColumns), columnCount(consentColumns)
+	na, nc := activityWidth, consentWidth
 	var (
 		st  tracker.Standing
 		err error

@@ -208,11 +208,7 @@ func (l *Launcher) Complete(ctx context.Context, in LaunchInput) (*LaunchResult,
 	// The state and the nonce are used and the session stored at once.
 	// Nonces stay recorded until the token could no longer pass anyway.
 	used := UsedNonce{Issuer: launch.Issuer, Nonce: launch.Nonce, ExpiresAt: launch.ExpiresAt.Add(l.Validator.Leeway + time.Minute)}
-	start := &LaunchStart{StateHash: stateHash, At: now, Nonce: used, Session: res.Session}
-	if lc.answersSurveys() {
-		start.Opened = &Opening{PlatformID: p.ID, ContextID: lc.ContextID, ResourceLinkID: lc.ResourceLinkID, Learner: learner}
-	}
-	err = l.Store.StartLaunch(ctx, start)
+	err = l.Store.StartLaunch(ctx, &LaunchStart{StateHash: stateHash, At: now, Nonce: used, Session: res.Session, Opened: lc.answersSurveys()})
 	switch {
 	case errors.Is(err, ErrLoginState): // another launch used it since it was read
 		return nil, stateRefusal(err, login)

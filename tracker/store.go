@@ -92,14 +92,9 @@ type LaunchStart struct {
 	Nonce     UsedNonce
 	Session   *LaunchSession
 	// Opened, for a learner's launch of a resource link, records that the
-	// learner opened its activity (SeeLearner), if the activity exists.
-	Opened *Opening
-}
-
-// Opening is a learner opening the activity of a resource link.
-type Opening struct {
-	PlatformID                         int64
-	ContextID, ResourceLinkID, Learner string
+	// session's learner opened the session's activity (SeeLearner), if
+	// the activity exists.
+	Opened bool
 }
 
 // LaunchSession is the per-launch session created by a valid launch. Pages

@@ -140,6 +140,16 @@ func (s *Surveys) sawNewest(ctx context.Context, id string, version int) int {
 	return version
 }
 
+// forgetNewest drops the request's newest version of instrument id: the
+// request has just stored a newer one.
+func forgetNewest(ctx context.Context, id string) {
+	if seen, _ := ctx.Value(ctxNewestVersions).(*newestVersions); seen != nil {
+		seen.mu.Lock()
+		delete(seen.byID, id)
+		seen.mu.Unlock()
+	}
+}
+
 // newestVersions are the newest instrument versions one request has read.
 type newestVersions struct {
 	mu   sync.Mutex
@@ -608,10 +618,6 @@ func (s *Surveys) AddCustom(ctx context.Context, data []byte) (*Instrument, bool
 	if err != nil {
 		return nil, false, fmt.Errorf("store instrument %s v%d: %w", in.ID, in.Version, err)
 	}
-	if seen, _ := ctx.Value(ctxNewestVersions).(*newestVersions); seen != nil {
-		seen.mu.Lock()
-		delete(seen.byID, in.ID) // the rest of the request sees the new version
-		seen.mu.Unlock()
-	}
+	forgetNewest(ctx, in.ID) // the rest of the request sees the new version
 	return in, true, nil
 }
