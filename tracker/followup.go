@@ -279,13 +279,15 @@ func (f *Followup) remind(ctx context.Context, w *FollowupWave, now, at time.Tim
 	if err != nil {
 		return false, err
 	}
-	r, err := f.reachable(ctx, w)
-	if err != nil {
-		return false, err
-	}
-	if !answered && r.why == "" && w.InvitedAt != nil {
-		if item, err = f.mailItem(w, "remind", at, w.InvitedAt.Add(f.LinkTTL)); err != nil {
+	if !answered && w.InvitedAt != nil { // only then can a reminder go, if the learner is reachable
+		r, err := f.reachable(ctx, w)
+		if err != nil {
 			return false, err
+		}
+		if r.why == "" {
+			if item, err = f.mailItem(w, "remind", at, w.InvitedAt.Add(f.LinkTTL)); err != nil {
+				return false, err
+			}
 		}
 	}
 	err = f.Store.RemindFollowup(ctx, w.ID, now, item)
