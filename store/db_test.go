@@ -208,18 +208,8 @@ func assertEqual[T any](t *testing.T, what string, got, want T) {
 // platform index of launch sessions is gone, and removing the platform
 // still cascades to its launch sessions and its activities' learners.
 func TestMigration7KeepsLaunchRows(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "astre.db")
-	old := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v6 := slices.IndexFunc(ms, func(m migration) bool { return m.version == 6 })
-	if err := migrateThrough(ctx, old, ms[:v6+1], clock); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	old := dbAtVersion(t, path, 6,
 		`INSERT INTO platforms (id, issuer, client_id, auth_url, token_url, jwks_url, created_at)
 			VALUES (1, 'https://lms.example', 'c1', 'a', 't', 'j', 0)`,
 		`INSERT INTO activities (id, platform_id, context_id, resource_link_id, context_title, title,
@@ -230,12 +220,7 @@ func TestMigration7KeepsLaunchRows(t *testing.T) {
 			'https://tool/launch', 'hint2', '', 'd1', 'storage', '', 11, 21, 15)`,
 		`INSERT INTO used_nonces VALUES ('https://lms.example', 'n0', 30), ('https://lms.example', 'n2', 31)`,
 		`INSERT INTO launch_sessions VALUES ('h1', 1, 'd1', 'learner-1', '{"x":1}', 'csrf', 'b1', 1, 40, 50)`,
-		`INSERT INTO activity_learners VALUES (1, 'learner-1', 60), (1, 'learner-2', 61)`,
-	} {
-		if _, err := old.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+		`INSERT INTO activity_learners VALUES (1, 'learner-1', 60), (1, 'learner-2', 61)`)
 	tables := []string{"login_states", "used_nonces", "launch_sessions", "activity_learners"}
 	before := map[string][]string{}
 	for _, table := range tables {
@@ -273,7 +258,7 @@ func TestMigration7KeepsLaunchRows(t *testing.T) {
 	assertEqual(t, "indexes after migration 7", indexes,
 		[]string{"launch_sessions_expires_at", "login_states_expires_at", "used_nonces_expires_at"})
 
-	if _, err := db.writer.ExecContext(ctx, `DELETE FROM platforms WHERE id = 1`); err != nil {
+	if _, err := db.writer.Exec(`DELETE FROM platforms WHERE id = 1`); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range []string{"launch_sessions", "activity_learners"} {
@@ -281,6 +266,31 @@ func TestMigration7KeepsLaunchRows(t *testing.T) {
 			t.Errorf("%s after removing the platform: got %q, want no rows", table, got)
 		}
 	}
+}
+
+// dbAtVersion creates a database at path with the migrations up to
+// version only, runs stmts on it and returns it open.
+func dbAtVersion(t *testing.T, path string, version int, stmts ...string) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	sdb := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := slices.IndexFunc(ms, func(m migration) bool { return m.version == version })
+	if last < 0 {
+		t.Fatalf("no migration %d", version)
+	}
+	if err := migrateThrough(ctx, sdb, ms[:last+1], clock); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := sdb.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return sdb
 }
 
 // tableRows reads every row of table in primary key order, each as text.
@@ -318,28 +328,13 @@ func tableRows(t *testing.T, sdb *sql.DB, table string) []string {
 func TestMigration8FillsLaunchActivity(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "astre.db")
-	old := sql.OpenDB(newCachingConnector(dsn(path, "_txlock=immediate")))
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v7 := slices.IndexFunc(ms, func(m migration) bool { return m.version == 7 })
-	if err := migrateThrough(ctx, old, ms[:v7+1], clock); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	dbAtVersion(t, path, 7,
 		`INSERT INTO platforms (id, issuer, client_id, auth_url, token_url, jwks_url, created_at)
 			VALUES (1, 'https://lms.example', 'c1', 'a', 't', 'j', 0)`,
 		`INSERT INTO launch_sessions (id_hash, platform_id, deployment_id, learner, context, csrf_token,
 			binding_hash, bound, created_at, expires_at) VALUES
 			('h1', 1, 'd1', 'L1', '{"iss":"x","context_id":"course-7","resource_link_id":"link-7","lang":"fr"}', 'csrf', '', 1, 0, 99999999999999),
-			('h2', 1, 'd1', 'L2', '{"iss":"x","lang":"en"}', 'csrf', '', 1, 0, 99999999999999)`,
-	} {
-		if _, err := old.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	old.Close()
+			('h2', 1, 'd1', 'L2', '{"iss":"x","lang":"en"}', 'csrf', '', 1, 0, 99999999999999)`).Close()
 
 	db := openDB(t, path)
 	for hash, want := range map[string][2]string{"h1": {"course-7", "link-7"}, "h2": {"", ""}} {
